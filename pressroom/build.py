@@ -1,0 +1,95 @@
+"""The pipeline in one page: load -> validate -> render -> write.
+
+    briefs = manuscript.load(project, target)          # read all, check all, raise once
+    for brief in briefs:
+        outputs = render(brief, project, formats)      # model -> bytes, in memory
+        write(project.build_dir, brief, outputs)       # atomic; nothing half-written
+
+Nothing touches build/ until every edition of a brief has rendered.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import manuscript, writers
+from .editions import EDITIONS
+from .errors import Problem
+from .manuscript import Project
+from .model import Brief
+from .resources import Files
+
+
+@dataclass
+class Output:
+    brief: str
+    edition: str
+    path: Path
+    size: int
+    seconds: float
+
+
+@dataclass
+class Result:
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
+    return {"pdf": build_dir / f"{slug}.pdf", "epub": build_dir / f"{slug}.epub",
+            "html": build_dir / slug}
+
+
+def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes | Files]:
+    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is made from it."""
+    from .editions import html
+
+    outputs: dict[str, bytes | Files] = {}
+    if "html" in formats or "pdf" in formats:
+        outputs["html"] = html.tree(brief, project)
+    if "pdf" in formats:
+        from .editions import pdf
+
+        base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
+        outputs["pdf"] = pdf.render(brief, outputs["html"], base)
+    if "epub" in formats:
+        from .editions import epub
+
+        outputs["epub"] = epub.render(brief, project)
+    return outputs
+
+
+def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
+    paths = output_paths(build_dir, brief.slug)
+    written = []
+    for edition in ("html", "pdf", "epub"):
+        if edition not in outputs:
+            continue
+        data = outputs[edition]
+        if edition == "html":
+            writers.write_tree(paths["html"], data)
+            size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
+        else:
+            writers.write_file(paths[edition], data)
+            size = len(data)
+        written.append((edition, paths[edition], size))
+    return written
+
+
+def build(project: Project, target: str | None = None, formats=EDITIONS, strict: bool = False,
+          progress=None) -> Result:
+    briefs, warnings = manuscript.load(project, target, strict=strict)
+    result = Result(warnings=warnings)
+    writers.sweep(project.build_dir)
+    for brief in briefs:
+        start = time.perf_counter()
+        outputs = render(brief, project, formats)
+        seconds = time.perf_counter() - start
+        for edition, path, size in write(project.build_dir, brief, outputs):
+            output = Output(brief.slug, edition, path, size, seconds)
+            result.outputs.append(output)
+            if progress:
+                progress(output)
+    return result

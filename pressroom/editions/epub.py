@@ -1,0 +1,117 @@
+"""Model -> EPUB 3: title page, one XHTML document per section, back matter, nav, package.
+
+The archive is deterministic: entries in a fixed order, the mimetype first and
+stored, every timestamp the brief's date, fixed permissions and compression.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import mimetypes
+import re
+import zipfile
+from dataclasses import dataclass
+
+from .. import templates
+from ..manuscript import Project
+from ..model import Brief
+from ..resources import Files, read, style_assets
+from .html import context
+
+SHEETS = ["fonts.css", "reading.css"]
+FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    href: str
+    media_type: str
+    properties: str = ""
+
+
+def _media_type(href: str) -> str:
+    suffix = href[href.rfind("."):].lower()
+    if suffix in FONT_TYPES:
+        return FONT_TYPES[suffix]
+    if suffix == ".xhtml":
+        return "application/xhtml+xml"
+    return mimetypes.guess_type(href)[0] or "application/octet-stream"
+
+
+def _item_id(href: str) -> str:
+    return "i-" + re.sub(r"[^A-Za-z0-9_-]", "-", href)
+
+
+def toc(brief: Brief) -> list[dict]:
+    """Nested entries for the navigation document: sections, then their sub-headings."""
+    entries = []
+    for section in brief.sections:
+        href = f"{section.id}.xhtml"
+        entry = {"label": section.label, "href": href, "children": []}
+        stack = [(1, entry)]
+        for heading in section.headings:
+            node = {"label": heading.text, "href": f"{href}#{heading.id}", "children": []}
+            if heading is section.headings[0] and section.title:
+                continue  # the section's own title is the entry itself
+            while len(stack) > 1 and stack[-1][0] >= heading.level:
+                stack.pop()
+            stack[-1][1]["children"].append(node)
+            stack.append((heading.level, node))
+        entries.append(entry)
+    return entries
+
+
+def documents(brief: Brief, project: Project) -> dict[str, str]:
+    """Every XHTML document of the book, in reading order (nav last)."""
+    layouts = project.layouts_dir
+    base = context(brief, "epub")
+    meta = brief.metadata
+    docs = {"cover.xhtml": templates.render(layouts, "epub/cover.xhtml", doc_title=meta.title, **base)}
+    for index, section in enumerate(brief.sections):
+        docs[f"{section.id}.xhtml"] = templates.render(
+            layouts, "epub/section.xhtml", doc_title=section.label, section=section,
+            loop_index=index, **base)
+    docs["back.xhtml"] = templates.render(layouts, "epub/back.xhtml", doc_title="About this brief", **base)
+    docs["nav.xhtml"] = templates.render(
+        layouts, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief),
+        first_section=f"{brief.sections[0].id}.xhtml", **base)
+    return docs
+
+
+def render(brief: Brief, project: Project) -> bytes:
+    docs = documents(brief, project)
+    files: Files = {name: text.encode("utf-8") for name, text in docs.items()}
+    files.update(style_assets(project.styles_dir, SHEETS))
+    for image in brief.images:
+        files[image.target] = image.source
+    manifest = []
+    for href in sorted(files):
+        properties = "nav" if href == "nav.xhtml" else ""
+        manifest.append(Item(_item_id(href), href, _media_type(href), properties))
+    order = ["cover.xhtml", "nav.xhtml", *(n for n in docs if n not in ("cover.xhtml", "nav.xhtml"))]
+    spine = [_item_id(name) for name in order]
+    opf = templates.render(project.layouts_dir, "epub/package.opf", manifest=manifest, spine=spine,
+                           **context(brief, "epub"))
+    container = templates.render(project.layouts_dir, "epub/container.xml")
+    return pack(brief, {"META-INF/container.xml": container.encode("utf-8"),
+                        "EPUB/package.opf": opf.encode("utf-8"),
+                        **{f"EPUB/{k}": v for k, v in files.items()}})
+
+
+def pack(brief: Brief, entries: Files) -> bytes:
+    day = brief.metadata.date or dt.date(2000, 1, 1)
+    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        info = zipfile.ZipInfo("mimetype", stamp)
+        info.compress_type = zipfile.ZIP_STORED
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, b"application/epub+zip")
+        for name in sorted(entries, key=lambda n: (not n.startswith("META-INF"), n)):
+            info = zipfile.ZipInfo(name, stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, read(entries[name]), compresslevel=9)
+    return buffer.getvalue()

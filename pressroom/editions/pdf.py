@@ -1,0 +1,50 @@
+"""print.html -> PDF with WeasyPrint: tagged (PDF/UA-1), fonts embedded and subset, deterministic.
+
+WeasyPrint is imported here only, and only when a PDF is actually rendered.
+Everything it fetches comes from the edition tree through the confined fetcher.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from ..errors import BuildError, Problem
+from ..model import Brief
+from ..resources import Files, TreeFetcher, read
+
+
+class _Capture(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def render(brief: Brief, files: Files, base_url: str) -> bytes:
+    """Render ``print.html`` of an edition tree; ``base_url`` is where the tree will live."""
+    from weasyprint import HTML
+    from weasyprint.logger import LOGGER
+
+    fetcher = TreeFetcher(base_url, files)
+    capture = _Capture()
+    LOGGER.addHandler(capture)
+    try:
+        html = HTML(string=read(files["print.html"]).decode("utf-8"),
+                    base_url=base_url + "print.html", url_fetcher=fetcher)
+        identifier = hashlib.md5(
+            f"{brief.metadata.identifier}|{brief.metadata.version}".encode()).hexdigest().encode()
+        pdf = html.write_pdf(pdf_variant="pdf/ua-1",
+                             pdf_identifier=identifier)
+    except Exception as exc:  # WeasyPrint raises many types; report one line
+        raise BuildError(Problem("B401", f"the PDF could not be rendered: {exc}",
+                                 "run with --debug for details", brief.sources[0].as_posix())) from exc
+    finally:
+        LOGGER.removeHandler(capture)
+    if fetcher.refused:
+        raise BuildError([Problem("B402", f"resource refused: {url}",
+                                  "only files of the brief and of styles/ may be used",
+                                  brief.sources[0].as_posix()) for url in fetcher.refused])
+    return pdf

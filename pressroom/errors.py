@@ -1,0 +1,130 @@
+"""Problems and the few exceptions Pressroom raises.
+
+Logging and error policy, written down once:
+
+* A **Problem** is something wrong with a manuscript or an output, found by
+  Pressroom itself. It knows its file, line, a stable code, what is wrong and
+  how to fix it, and prints as one line: ``path:line: message; hint [CODE]``.
+* An **error** stops the build before anything is written to ``build/``.
+  Validation gathers every problem of every file first and raises once, so an
+  editor fixes all mistakes in one pass.
+* A **warning** is printed and the build goes on; ``--strict`` turns warnings
+  into errors.
+* Progress goes to standard output, one line per edition; nothing is printed
+  for a successful step inside an edition.
+* Only ``tasks.py`` turns a :class:`PressroomError` into an exit status
+  (:data:`EXIT_CODES`); a traceback is shown with ``--debug`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Every problem code Pressroom reports, with the sentence that explains it.
+#: Tests and editors refer to codes, never to wording.
+CODES: dict[str, str] = {
+    # Sources and YAML
+    "P101": "a file cannot be read (missing, not a file, or not UTF-8)",
+    "P102": "YAML syntax error",
+    "P103": "a YAML key appears twice in one mapping",
+    "P104": "the YAML document is not a mapping of fields",
+    "P105": "the brief has no sections",
+    "P106": "a section listed in brief.yaml has no file",
+    "P107": "the brief to build does not exist",
+    "P108": "front matter is not closed with a line of three dashes",
+    "P109": "a section is listed twice",
+    "P110": "a character XML forbids is in the text",
+    # Metadata
+    "M201": "a required metadata field is missing",
+    "M202": "a metadata field has the wrong type",
+    "M203": "a metadata field has a value outside the allowed ones",
+    "M204": "an unknown metadata field",
+    "M205": "a metadata field is empty",
+    # Manuscript content
+    "C301": "an image is referenced but its file is missing",
+    "C302": "a reference points outside the brief's folder",
+    "C303": "an image has no alternative text",
+    "C304": "a footnote is referenced but not defined",
+    "C305": "a footnote is defined but never referenced",
+    "C306": "a heading level is skipped",
+    "C307": "an attribute is not allowed in a manuscript",
+    "C308": "an image type is not supported",
+    "C309": "a remote or unsupported URL is referenced as a resource",
+    # Build and outputs
+    "B401": "an edition failed to render",
+    "B402": "a resource was refused while rendering",
+    "B403": "an output is missing; build it first",
+    "V501": "text of the source is missing from an output",
+    "V502": "a heading is missing from an output or out of order",
+    "V503": "the structure of an output is wrong",
+    "V504": "EPUBCheck reported a problem",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong, pointing at the source that causes it."""
+
+    code: str
+    message: str
+    hint: str = ""
+    path: str | None = None
+    line: int | None = None
+    severity: str = "error"  # "error" or "warning"
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown problem code {self.code}")
+
+    @property
+    def location(self) -> str:
+        if self.path is None:
+            return "pressroom"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        if self.hint:
+            text += f"; {self.hint}"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{prefix}{text} [{self.code}]"
+
+
+class PressroomError(Exception):
+    """Base of every error Pressroom raises on purpose."""
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem("B401", problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class ManuscriptError(PressroomError):
+    """The sources of a brief are wrong: the writer can fix it."""
+
+
+class BuildError(PressroomError):
+    """Rendering or writing an edition failed."""
+
+
+class VerificationError(PressroomError):
+    """An output does not match its sources."""
+
+
+#: Exit statuses, mapped in one place (used by tasks.py only).
+EXIT_CODES: dict[type[PressroomError], int] = {
+    ManuscriptError: 2,
+    VerificationError: 3,
+    BuildError: 4,
+    PressroomError: 1,
+}
+
+
+def exit_code(error: PressroomError) -> int:
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1

@@ -1,0 +1,473 @@
+"""source/ -> model: read every file of a brief, check all of it, raise once.
+
+A brief is either a folder with ``brief.yaml`` (metadata and the ordered list
+of section files) or a single Markdown file with YAML front matter. Every
+problem found is collected with its file and line; if any is an error, one
+:class:`ManuscriptError` carries them all and nothing is rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+from . import markdown
+from .errors import ManuscriptError, Problem
+from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
+
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+BRIEF_KEYS = FIELD_NAMES | {"sections"}
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Project:
+    """Where a Pressroom project keeps its sources, layouts, styles and outputs."""
+
+    root: Path
+
+    @property
+    def source_dir(self) -> Path:
+        return self.root / "source"
+
+    @property
+    def layouts_dir(self) -> Path:
+        return self.root / "layouts"
+
+    @property
+    def styles_dir(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def house_file(self) -> Path:
+        return self.source_dir / "house.yaml"
+
+
+def shown(path: Path) -> str:
+    """A path as the user should see it in a message: relative to the working folder if inside."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+class Collector:
+    """Gathers problems; :meth:`raise_errors` stops once with all of them."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, code, message, hint="", path=None, line=None):
+        self.problems.append(Problem(code, message, hint, path, line, "error"))
+
+    def warn(self, code, message, hint="", path=None, line=None):
+        self.problems.append(Problem(code, message, hint, path, line, "warning"))
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_errors(self, strict: bool = False) -> None:
+        bad = [p for p in self.problems if p.severity == "error" or strict]
+        if bad:
+            raise ManuscriptError(self.problems if strict else bad)
+
+
+# --------------------------------------------------------------------------- reading
+
+def read_text(path: Path, problems: Collector) -> str | None:
+    """Read a UTF-8 file (a BOM is allowed; CRLF becomes LF); report why when it cannot be read."""
+    where = shown(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.error("P101", "file not found", "create it or fix the name", where)
+        return None
+    except (IsADirectoryError, PermissionError, OSError) as exc:
+        problems.error("P101", f"cannot read the file ({exc.strerror})", "check the path", where)
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.error("P101", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                       "save the file as UTF-8", where, line)
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for match in _XML_FORBIDDEN.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        problems.warn("P110", f"control character U+{ord(match.group()):04X} removed",
+                      "delete it from the source", where, line)
+    return _XML_FORBIDDEN.sub("", text)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key, line):
+        self.key, self.line = key, line
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing duplicate keys."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int)) and key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
+
+
+def load_yaml(text: str, where: str, problems: Collector, line_offset: int = 0):
+    """Parse YAML; return (mapping, {key: line}) or (None, {}) after reporting the problem."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader) if node is not None else {}
+    except _DuplicateKey as exc:
+        problems.error("P103", f"the key '{exc.key}' appears twice", "keep one of them",
+                       where, exc.line + line_offset)
+        return None, {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 + line_offset if mark else None
+        what = getattr(exc, "problem", None) or "invalid YAML"
+        problems.error("P102", f"YAML syntax error: {what}",
+                       "check indentation, colons and quotes on this line", where, line)
+        return None, {}
+    if not isinstance(data, dict):
+        problems.error("P104", "expected a mapping of fields (key: value)",
+                       "write one 'key: value' per line", where, 1 + line_offset)
+        return None, {}
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            lines[str(key_node.value)] = key_node.start_mark.line + 1 + line_offset
+    return data, lines
+
+
+def split_front_matter(text: str, where: str, problems: Collector) -> tuple[str, str, int]:
+    """Return (yaml text, body, number of lines before the body)."""
+    if not text.startswith("---\n"):
+        return "", text, 0
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].strip() in ("---", "..."):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 1
+    problems.error("P108", "the front matter is not closed",
+                   "end it with a line of three dashes (---)", where, 1)
+    return "", "", 0
+
+
+# --------------------------------------------------------------------------- metadata
+
+def _check_field(name: str, value, where: str, line, problems: Collector):
+    """Return the value converted to its field type, or None after reporting the problem."""
+    kind = next(f.kind for f in FIELDS if f.name == name)
+    if kind == "str":
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value).strip()
+        problems.error("M202", f"'{name}' must be text", f"write {name}: some text", where, line)
+    elif kind == "int":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        problems.error("M202", f"'{name}' must be a whole number", f"write {name}: 1", where, line)
+    elif kind == "date":
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            problems.error("M202", f"'{name}' must be a date, got {value!r}",
+                           f"write {name}: YYYY-MM-DD", where, line)
+    elif kind == "list":
+        if isinstance(value, str):
+            return (value.strip(),)
+        if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            return tuple(str(v).strip() for v in value)
+        problems.error("M202", f"'{name}' must be a list of text items",
+                       f"write one '- item' per line under {name}:", where, line)
+    elif kind == "status":
+        if value in STATUSES:
+            return value
+        problems.error("M203", f"'{name}' must be draft or final, got {value!r}",
+                       f"write {name}: draft", where, line)
+    elif kind == "paper":
+        if str(value).lower() in PAPERS:
+            return str(value).lower()
+        problems.error("M203", f"'{name}' must be a4 or letter, got {value!r}",
+                       f"write {name}: a4", where, line)
+    return None
+
+
+def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
+                   problems: Collector, allowed: set[str]) -> Metadata | None:
+    values: dict = {}
+    for source, source_where, source_lines in ((house, "house", {}), (data, where, lines)):
+        for key, value in source.items():
+            key = str(key)
+            line = source_lines.get(key)
+            if key not in allowed:
+                if source is data or key not in FIELD_NAMES:
+                    guess = difflib.get_close_matches(key, sorted(allowed), n=1)
+                    hint = f"did you mean '{guess[0]}'?" if guess else "remove it (see the README)"
+                    problems.warn("M204", f"unknown field '{key}'", hint,
+                                  where if source is data else source_where, line)
+                continue
+            if key == "sections":
+                continue
+            if value is None or value == "" or value == []:
+                if source is data:
+                    problems.warn("M205", f"'{key}' is empty", "give it a value or remove it",
+                                  where, line)
+                continue
+            checked = _check_field(key, value, where, line, problems)
+            if checked is not None:
+                values[key] = checked
+    if "title" not in values:
+        if "title" not in data:
+            problems.error("M201", "the title is missing", "add a line 'title: ...'", where, 1)
+        return None
+    values.setdefault("short_title", values["title"])
+    publisher = values.get("publisher", "")
+    values.setdefault("authors", (publisher,) if publisher else ())
+    values.setdefault("identifier", f"urn:pressroom:{slug}")
+    return Metadata(**values)
+
+
+# --------------------------------------------------------------------------- briefs
+
+def resolve_targets(project: Project, target: str | None) -> list[Path]:
+    """Brief locations to build: a slug under source/, a folder, or a Markdown file."""
+    if not target:
+        if not project.source_dir.is_dir():
+            raise ManuscriptError(Problem("P107", "there is no source/ folder",
+                                          "run from the project folder", shown(project.source_dir)))
+        found = sorted(p for p in project.source_dir.iterdir() if (p / "brief.yaml").is_file())
+        if not found:
+            raise ManuscriptError(Problem("P107", "no brief found (no */brief.yaml)",
+                                          "create one, or name a file with --brief",
+                                          shown(project.source_dir)))
+        return found
+    for candidate in (project.source_dir / target, Path(target)):
+        if (candidate / "brief.yaml").is_file() or (candidate.is_file() and candidate.suffix == ".md"):
+            return [candidate.resolve()]
+    raise ManuscriptError(Problem("P107", f"no brief called '{target}'",
+                                  "give a slug under source/, a folder with brief.yaml, "
+                                  "or a .md file", target))
+
+
+def load_house(project: Project, problems: Collector) -> dict:
+    if not project.house_file.is_file():
+        return {}
+    text = read_text(project.house_file, problems)
+    if text is None:
+        return {}
+    data, lines = load_yaml(text, shown(project.house_file), problems)
+    if data is None:
+        return {}
+    house_fields = {f.name for f in FIELDS if f.house}
+    for key, line in lines.items():
+        if key not in house_fields:
+            problems.warn("M204", f"'{key}' is not a house field", "move it to brief.yaml",
+                          shown(project.house_file), line)
+    return {k: v for k, v in data.items() if k in house_fields}
+
+
+def load(project: Project, target: str | None = None, strict: bool = False) -> tuple[list[Brief], list[Problem]]:
+    """Read, check and model every brief named by ``target``. Raises once with every problem."""
+    problems = Collector()
+    house = load_house(project, problems)
+    briefs = []
+    for location in resolve_targets(project, target):
+        brief = load_brief(location, house, problems)
+        if brief is not None:
+            briefs.append(brief)
+    problems.raise_errors(strict)
+    return briefs, problems.warnings
+
+
+def load_brief(location: Path, house: dict, problems: Collector) -> Brief | None:
+    if location.is_file():
+        return _load_single(location, house, problems)
+    return _load_folder(location, house, problems)
+
+
+def _load_single(path: Path, house: dict, problems: Collector) -> Brief | None:
+    where = shown(path)
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    header, body, offset = split_front_matter(text, where, problems)
+    data, lines = load_yaml(header, where, problems, line_offset=1) if header.strip() else ({}, {})
+    if data is None:
+        return None
+    slug = markdown.slugify(path.stem)
+    metadata = build_metadata(data, lines, where, house, slug, problems, FIELD_NAMES)
+    sections = _sections(path.parent, [(path, body, offset)], problems)
+    if metadata is None or sections is None:
+        return None
+    return _assemble(slug, path.parent, (path,), metadata, sections)
+
+
+def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None:
+    yaml_path = folder / "brief.yaml"
+    where = shown(yaml_path)
+    text = read_text(yaml_path, problems)
+    if text is None:
+        return None
+    data, lines = load_yaml(text, where, problems)
+    if data is None:
+        return None
+    slug = markdown.slugify(folder.name)
+    metadata = build_metadata(data, lines, where, house, slug, problems, BRIEF_KEYS)
+    listed = data.get("sections")
+    line = lines.get("sections", 1)
+    if not isinstance(listed, list) or not listed:
+        problems.error("P105", "the brief lists no sections",
+                       "add 'sections:' with one '- file.md' per line", where, line)
+        return None
+    files, seen = [], set()
+    for item in listed:
+        name = str(item)
+        path = (folder / name)
+        if name in seen:
+            problems.error("P109", f"section '{name}' is listed twice", "list it once", where, line)
+            continue
+        seen.add(name)
+        if not _inside(path, folder):
+            problems.error("C302", f"section '{name}' is outside the brief's folder",
+                           "keep section files beside brief.yaml", where, line)
+            continue
+        if not path.is_file():
+            problems.error("P106", f"section '{name}' is listed but there is no such file",
+                           f"create {shown(path)} or fix the name", where, line)
+            continue
+        body = read_text(path, problems)
+        if body is not None:
+            files.append((path, body, 0))
+    sections = _sections(folder, files, problems)
+    if metadata is None or sections is None:
+        return None
+    sources = (yaml_path, *(f[0] for f in files))
+    return _assemble(slug, folder, sources, metadata, sections)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _sections(root: Path, files, problems: Collector):
+    """Parse every section file; resolve its images inside the brief's folder."""
+    used_ids: set[str] = {"cover", "contents", "back", "notes", "key-points", "summary"}
+    parsed, note_offset, images = [], 0, {}
+    ok = True
+    section_ids = []
+    for path, _, _ in files:
+        base = markdown.slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
+        sid, n = base, 2
+        while sid in used_ids:
+            sid, n = f"{base}-{n}", n + 1
+        used_ids.add(sid)
+        section_ids.append(sid)
+    for index, (path, body, offset) in enumerate(files):
+        where = shown(path)
+        result = markdown.parse(body, line_offset=offset, note_offset=note_offset, used_ids=used_ids)
+        for attr, line in result.dropped_attrs:
+            problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
+                          "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
+                          where, line)
+        for label, line in result.undefined_notes:
+            problems.error("C304", f"footnote [^{label}] is referenced but not defined",
+                           f"add a line '[^{label}]: text' or remove the reference", where, line)
+        for label, line in result.unused_notes:
+            problems.warn("C305", f"footnote [^{label}] is defined but never referenced",
+                          f"add [^{label}] where it belongs or remove it", where, line)
+        for line, before, after in result.skipped_levels:
+            problems.warn("C306", f"heading level jumps from {before} to {after}",
+                          f"use {'#' * (before + 1)} for this heading", where, line)
+        for src, alt, line in result.images:
+            target = _resolve_image(root, path, src, alt, where, line, problems)
+            if target is None:
+                ok = False
+            else:
+                images[(path, src)] = target
+        parsed.append((index, section_ids[index], path, result, note_offset))
+        note_offset += result.note_count
+    if not ok:
+        return None
+    return parsed, images
+
+
+def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, problems) -> Image | None:
+    parts = urlsplit(src)
+    if parts.scheme or parts.netloc or src.startswith("/"):
+        problems.error("C309", f"image '{src[:80]}' is not a file of this brief",
+                       "copy the image into the brief's folder and give a relative path",
+                       where, line)
+        return None
+    path = section.parent / unquote(parts.path)
+    if not _inside(path, root):
+        problems.error("C302", f"image '{src}' is outside the brief's folder",
+                       "copy it into the brief's images/ folder", where, line)
+        return None
+    suffix = path.suffix.lower()
+    if suffix not in IMAGE_TYPES:
+        problems.error("C308", f"image '{src}' is not PNG, JPEG, GIF, SVG or WebP",
+                       "convert it to PNG or SVG", where, line)
+        return None
+    if not path.is_file():
+        problems.error("C301", f"image '{src}' not found", f"put the file at {shown(path)}",
+                       where, line)
+        return None
+    if not alt.strip():
+        problems.error("C303", f"image '{src}' has no alternative text",
+                       "describe it between the brackets: ![what it shows](...)", where, line)
+        return None
+    rel = path.resolve().relative_to(root.resolve()).as_posix()
+    return Image(path.resolve(), f"media/{rel}", IMAGE_TYPES[suffix])
+
+
+def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
+    parsed, images = sections_data
+    sections = []
+    for index, sid, path, result, note_offset in parsed:
+        mapping = {src: img.target for (p, src), img in images.items() if p == path}
+        headings = tuple(Heading(*h) for h in result.headings)
+        first = next((b for b in result.blocks), None)
+        title = headings[0].text if headings and first and first[0] == "heading" else ""
+        label = title or ("Introduction" if index == 0 else f"Section {index + 1}")
+        kwargs = {"prefix": sid, "note_offset": note_offset, "images": mapping}
+        sections.append(Section(
+            id=sid, path=shown(path), title=title, label=label, headings=headings,
+            blocks=tuple(Block(*b) for b in result.blocks),
+            notes=tuple(Block("footnote", t, line) for t, line in result.notes),
+            html=markdown.render(result, "html", **kwargs),
+            xhtml=markdown.render(result, "xhtml", **kwargs),
+            print_html=markdown.render(result, "print", **kwargs),
+        ))
+    unique_images = tuple(sorted({img.target: img for img in images.values()}.values(),
+                                 key=lambda i: i.target))
+    return Brief(slug=slug, root=root, sources=tuple(sources), metadata=metadata,
+                 sections=tuple(sections), images=unique_images)

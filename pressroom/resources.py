@@ -1,0 +1,78 @@
+"""What an edition may contain, and the confined URL fetcher WeasyPrint uses.
+
+An edition is a tree of files held in memory: ``{path inside the edition: bytes
+or a Path on disk}``. Only the brief's own images and the project's own styles
+and fonts ever enter a tree. The fetcher below serves WeasyPrint from that tree
+and nothing else: no network, no ``file://`` elsewhere, no ``..`` escapes. A
+refused reference is recorded, and the build fails naming it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+Files = dict[str, "bytes | Path"]
+
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
+MAX_DATA_URL = 64 * 1024
+
+
+def css_urls(css: str) -> list[str]:
+    return _CSS_URL.findall(css)
+
+
+def read(value: bytes | Path) -> bytes:
+    return value if isinstance(value, bytes) else value.read_bytes()
+
+
+def style_assets(styles_dir: Path, sheets: list[str]) -> Files:
+    """The named stylesheets of styles/ and every font they reference, as ``assets/...``."""
+    files: Files = {}
+    for name in sheets:
+        path = styles_dir / name
+        files[f"assets/{name}"] = path
+        for url in css_urls(path.read_text(encoding="utf-8")):
+            target = posixpath.normpath(posixpath.join("assets", url))
+            source = styles_dir / posixpath.relpath(target, "assets")
+            if target.startswith("assets/") and source.is_file():
+                files[target] = source
+    return files
+
+
+class TreeFetcher:
+    """A WeasyPrint URL fetcher confined to one in-memory edition tree."""
+
+    def __init__(self, base: str, files: Files):
+        self.base = base  # e.g. "file:///abs/build/slug/"
+        self.files = files
+        self.refused: list[str] = []
+
+    # WeasyPrint checks this attribute on fetchers
+    _fail_on_errors = False
+
+    def __call__(self, url: str):
+        from weasyprint.urls import URLFetcherResponse
+
+        path = self.resolve(url)
+        if path is None:
+            self.refused.append(url if len(url) < 200 else url[:200] + "…")
+            raise ValueError(f"Pressroom refused {url[:200]!r}: not a file of this brief")
+        body = read(self.files[path])
+        mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    def fetch(self, url, headers=None):
+        return self(url)
+
+    def resolve(self, url: str) -> str | None:
+        if not url.startswith(self.base):
+            return None
+        rest = unquote(urlsplit(url[len(self.base):]).path)
+        path = posixpath.normpath(rest)
+        if path.startswith("../") or path == ".." or path not in self.files:
+            return None
+        return path

@@ -1,0 +1,107 @@
+"""Pressroom's tasks: each translates flags into one call of the library (see pressroom/build.py).
+
+Only this file turns a PressroomError into an exit status; --debug shows the traceback.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+
+def _project():
+    from pressroom.manuscript import Project
+
+    return Project(ROOT)
+
+
+def _formats(value: str | None):
+    from pressroom.editions import EDITIONS
+
+    if not value:
+        return EDITIONS
+    chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in EDITIONS]
+    if unknown:
+        raise Exit(f"pressroom: unknown format {', '.join(unknown)}; choose from {', '.join(EDITIONS)}", 2)
+    return chosen
+
+
+def _run(call, debug: bool):
+    from pressroom.errors import PressroomError, exit_code
+
+    try:
+        return call()
+    except PressroomError as error:
+        if debug:
+            raise
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        raise Exit(code=exit_code(error)) from None
+
+
+def _warn(warnings):
+    for warning in warnings:
+        print(warning, file=sys.stderr)
+
+
+@task(help={"brief": "a slug under source/, a brief folder, or a .md file (default: every brief)",
+            "format": "editions to make, comma-separated: pdf,epub,html (default: all)",
+            "strict": "fail on warnings too", "debug": "show tracebacks"})
+def build(c, brief=None, format=None, strict=False, debug=False):
+    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
+    from pressroom.build import build as run_build
+
+    def progress(output):
+        print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "
+              f"({output.size / 1024:,.0f} KiB, {output.seconds:.2f} s)")
+
+    result = _run(lambda: run_build(_project(), brief, _formats(format), strict, progress), debug)
+    _warn(result.warnings)
+
+
+@task(help={"brief": "a slug, folder or .md file (default: every brief)",
+            "format": "editions to verify (default: all)", "debug": "show tracebacks",
+            "epubcheck": "also run EPUBCheck on the EPUB (default: on)"})
+def check(c, brief=None, format=None, epubcheck=True, debug=False):
+    """Verify existing outputs against their sources without rebuilding."""
+    from pressroom import manuscript, verify
+    from pressroom.errors import VerificationError
+
+    def run():
+        project = _project()
+        briefs, warnings = manuscript.load(project, brief)
+        _warn(warnings)
+        problems = []
+        for item in briefs:
+            problems += verify.verify_outputs(item, project.build_dir, epubcheck, _formats(format))
+        if problems:
+            raise VerificationError(problems)
+        for item in briefs:
+            print(f"{item.slug}: every section, heading and note is in every edition")
+
+    _run(run, debug)
+
+
+@task
+def clean(c):
+    """Remove build/ (every generated output)."""
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
+    print("removed build/")
+
+
+@task(help={"k": "only tests matching this expression", "x": "stop at the first failure"})
+def test(c, k=None, x=False):
+    """Run the whole test suite (pytest)."""
+    args = ["python", "-m", "pytest", "-q"]
+    if k:
+        args += ["-k", repr(k)]
+    if x:
+        args.append("-x")
+    c.run(" ".join(args), pty=False)
