@@ -16,9 +16,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def _project():
+    """The project in this folder; PRESSROOM_BUILD_DIR, if set, is where outputs go."""
+    import os
+
     from pressroom.manuscript import Project
 
-    return Project(ROOT)
+    build_dir = os.environ.get("PRESSROOM_BUILD_DIR")
+    return Project(ROOT, Path(build_dir).resolve() if build_dir else None)
 
 
 def _formats(value: str | None):

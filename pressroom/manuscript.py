@@ -33,6 +33,7 @@ class Project:
     """Where a Pressroom project keeps its sources, layouts, styles and outputs."""
 
     root: Path
+    build_root: Path | None = None  # where outputs go; build/ under the project by default
 
     @property
     def source_dir(self) -> Path:
@@ -48,7 +49,7 @@ class Project:
 
     @property
     def build_dir(self) -> Path:
-        return self.root / "build"
+        return self.build_root or self.root / "build"
 
     @property
     def house_file(self) -> Path:

@@ -45,21 +45,27 @@ def _item_id(href: str) -> str:
 
 
 def toc(brief: Brief) -> list[dict]:
-    """Nested entries for the navigation document: sections, then their sub-headings."""
-    entries = []
+    """Nested entries for the navigation document, mirroring the heading tree.
+
+    A titled section contributes its level-1 headings as top-level entries (a
+    single-file brief may have several); an untitled one (an introduction) gets
+    an entry with its label, and its headings nest below it.
+    """
+    entries: list[dict] = []
     for section in brief.sections:
         href = f"{section.id}.xhtml"
-        entry = {"label": section.label, "href": href, "children": []}
-        stack = [(1, entry)]
-        for heading in section.headings:
-            node = {"label": heading.text, "href": f"{href}#{heading.id}", "children": []}
-            if heading is section.headings[0] and section.title:
-                continue  # the section's own title is the entry itself
-            while len(stack) > 1 and stack[-1][0] >= heading.level:
+        stack: list[tuple[int, dict]] = []
+        if not section.title:
+            entry = {"label": section.label, "href": href, "children": []}
+            entries.append(entry)
+            stack.append((0, entry))
+        for index, heading in enumerate(section.headings):
+            node = {"label": heading.text, "children": [],
+                    "href": href if index == 0 and section.title else f"{href}#{heading.id}"}
+            while stack and stack[-1][0] >= heading.level:
                 stack.pop()
-            stack[-1][1]["children"].append(node)
+            (stack[-1][1]["children"] if stack else entries).append(node)
             stack.append((heading.level, node))
-        entries.append(entry)
     return entries
 
 

@@ -1,0 +1,57 @@
+"""Shared fixtures: the real project, temporary copies of it to break, and built editions."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pressroom import manuscript  # noqa: E402
+from pressroom.build import render  # noqa: E402
+from pressroom.manuscript import Project  # noqa: E402
+
+FIRST = "azerbaijan-between-moscow-and-the-west"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def project(tmp_path_factory) -> Project:
+    """The repository's own project, building into a temporary folder."""
+    return Project(ROOT, build_root=tmp_path_factory.mktemp("build"))
+
+
+@pytest.fixture(scope="session")
+def first_brief(project):
+    briefs, _ = manuscript.load(project, FIRST)
+    return briefs[0]
+
+
+@pytest.fixture(scope="session")
+def first_outputs(project, first_brief):
+    """Every edition of the first brief, rendered once for the whole session (in memory)."""
+    return render(first_brief, project)
+
+
+def copy_project(tmp_path: Path) -> Project:
+    """A private copy of the project (sources, layouts, styles) that a test may break."""
+    for name in ("source", "layouts", "styles"):
+        shutil.copytree(ROOT / name, tmp_path / name, symlinks=True)
+    return Project(tmp_path)
+
+
+@pytest.fixture
+def scratch(tmp_path) -> Project:
+    return copy_project(tmp_path)
+
+
+def write_brief(folder: Path, yaml_text: str, sections: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "brief.yaml").write_text(yaml_text, encoding="utf-8")
+    for name, text in sections.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
