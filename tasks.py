@@ -93,6 +93,23 @@ def check(c, brief=None, format=None, epubcheck=True, debug=False):
     _run(run, debug)
 
 
+@task(help={"quick": "the first brief only, 3 runs (a smoke run, not a measurement)",
+            "runs": "runs of each measure (default 5; medians are reported)",
+            "sizes": "comma-separated multiples of the first brief (default 1,40,200)",
+            "readme": "also write the table into the README's performance section"})
+def bench(c, quick=False, runs=0, sizes=None, readme=False):
+    """Measure builds against WeasyPrint's own render of the same print.html; write build/bench/bench.json."""
+    from pressroom import bench as benchmark
+
+    chosen = [int(s) for s in sizes.split(",")] if sizes else None
+    try:
+        benchmark.run(_project().build_dir, quick=quick, runs=runs or None, sizes=chosen,
+                      readme=ROOT / "README.md" if readme else None,
+                      say=lambda line: print(line, flush=True))
+    except benchmark.BenchError as error:
+        raise Exit(f"bench: {error}", 1) from None
+
+
 @task
 def clean(c):
     """Remove build/ (every generated output)."""

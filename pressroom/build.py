@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manuscript, writers
+from . import worker, writers
 from .editions import EDITIONS
 from .errors import Problem
 from .manuscript import Project
@@ -47,17 +47,20 @@ def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes 
     from .editions import html
 
     outputs: dict[str, bytes | Files] = {}
+    pdf_result = None
     if "html" in formats or "pdf" in formats:
         outputs["html"] = html.tree(brief, project)
     if "pdf" in formats:
         from .editions import pdf
 
         base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-        outputs["pdf"] = pdf.render(brief, outputs["html"], base)
+        pdf_result = pdf.submit(brief, outputs["html"], base)  # in the PDF worker, if running
     if "epub" in formats:
         from .editions import epub
 
         outputs["epub"] = epub.render(brief, project)
+    if pdf_result is not None:
+        outputs["pdf"] = pdf_result()
     return outputs
 
 
@@ -80,6 +83,13 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
 
 def build(project: Project, target: str | None = None, formats=EDITIONS, strict: bool = False,
           progress=None) -> Result:
+    with worker.started("pdf" in formats):  # imports WeasyPrint while the sources are read
+        return _build(project, target, formats, strict, progress)
+
+
+def _build(project: Project, target, formats, strict: bool, progress) -> Result:
+    from . import manuscript
+
     briefs, warnings = manuscript.load(project, target, strict=strict)
     result = Result(warnings=warnings)
     writers.sweep(project.build_dir)
