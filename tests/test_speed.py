@@ -1,0 +1,133 @@
+"""What makes builds fast keeps the output the same: the PDF worker, the quick WeasyPrint
+import, the shared font configuration, and imports only of what an edition needs."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIRST, ROOT
+from pressroom import weasy, worker
+from pressroom.editions import html, pdf
+from pressroom.errors import BuildError
+
+
+def python(code: str, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=300)
+
+
+def imported_by(*args: str, build_dir) -> str:
+    """The modules a command imports (in every process it starts), from -X importtime."""
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "invoke", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PRESSROOM_BUILD_DIR": str(build_dir)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stderr
+
+
+@pytest.mark.parametrize("args", [("--list",), ("build", "--brief", FIRST, "--format", "html,epub")])
+def test_nothing_imports_weasyprint_or_pypdf_unless_a_pdf_is_made(args, tmp_path):
+    modules = imported_by(*args, build_dir=tmp_path)
+    assert "| weasyprint" not in modules and "| pypdf" not in modules
+    if args == ("--list",):
+        assert "markdown_it" not in modules and "jinja2" not in modules
+
+
+def test_the_importtime_check_sees_weasyprint_when_a_pdf_is_made(tmp_path):
+    assert "| weasyprint" in imported_by("build", "--brief", FIRST, "--format", "pdf", build_dir=tmp_path)
+
+
+def test_the_pdf_worker_and_a_single_process_make_the_same_bytes(tmp_path):
+    for name, flag in (("worker", "1"), ("alone", "0")):
+        code = ("import sys; from pressroom import build, worker; from pressroom.manuscript import Project; "
+                f"build.build(Project(build.Path('.').resolve(), build.Path(sys.argv[-1])), {FIRST!r}); "
+                "print(worker.wanted())")
+        result = subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "PRESSROOM_WORKER": flag})
+        assert result.returncode == 0, result.stderr
+    for suffix in (".pdf", ".epub"):
+        assert (tmp_path / "worker" / (FIRST + suffix)).read_bytes() == \
+            (tmp_path / "alone" / (FIRST + suffix)).read_bytes()
+
+
+def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brief):
+    tree = html.tree(first_brief, project)
+    base = (project.build_dir / first_brief.slug).resolve().as_uri() + "/"
+    with worker.started(needed=True) as running:
+        if running is None:  # this process already rendered in-process: start one explicitly
+            running = worker._active = worker.Worker()
+        try:
+            good = running.submit(first_brief, {k: v for k, v in tree.items() if k != "index.html"}, base)()
+            bad = running.submit(first_brief, {"assets/x.css": b""}, base)  # no print.html
+            with pytest.raises(BuildError) as caught:
+                bad()
+        finally:
+            if worker._active is running:
+                worker._active = None
+                running.close()
+    assert good.startswith(b"%PDF-") and good == pdf.render(first_brief, tree, base)
+    assert caught.value.problems[0].code == "B401"
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(project, first_brief):
+    import signal
+
+    running = worker.Worker()
+    try:
+        os.kill(running.pid, signal.SIGKILL)
+        waiting = running.submit(first_brief, {}, "file:///nowhere/")
+        with pytest.raises(BuildError) as caught:
+            waiting()
+    finally:
+        running.close()
+    assert "stopped before finishing" in str(caught.value.problems[0])
+
+
+def test_weasyprint_is_imported_without_spawning_a_library_search():
+    code = ("import subprocess; spawned = []; real = subprocess.Popen.__init__\n"
+            "def counting(self, *a, **k): spawned.append(a[0] if a else k.get('args')); real(self, *a, **k)\n"
+            "subprocess.Popen.__init__ = counting\n"
+            "from pressroom import weasy; w = weasy.load(); import ctypes.util\n"
+            "assert ctypes.util.find_library.__name__ == 'find_library'\n"
+            "assert w.HTML(string='<p>x</p>').write_pdf().startswith(b'%PDF')\n"
+            "print(len(spawned))")
+    result = python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+def test_the_check_above_can_fail_weasyprints_own_import_searches():
+    result = python("import subprocess; spawned = []; real = subprocess.Popen.__init__\n"
+                    "def counting(self, *a, **k): spawned.append(1); real(self, *a, **k)\n"
+                    "subprocess.Popen.__init__ = counting\n"
+                    "import weasyprint; print(len(spawned))")
+    assert result.returncode == 0, result.stderr
+    if sys.platform.startswith("linux"):
+        assert int(result.stdout.strip()) > 0
+
+
+def test_a_shared_font_configuration_changes_no_byte(project, first_brief):
+    tree = html.tree(first_brief, project)
+    base = (project.build_dir / first_brief.slug).resolve().as_uri() + "/"
+    weasy.forget_fonts()
+    first = pdf.render(first_brief, tree, base)  # fonts loaded
+    again = pdf.render(first_brief, tree, base)  # fonts reused
+    assert len(weasy._font_configs) == 1
+    weasy.forget_fonts()
+    assert first == again == pdf.render(first_brief, tree, base)
+
+
+def test_changed_fonts_or_stylesheets_get_a_new_font_configuration(project, first_brief, tmp_path):
+    tree = html.tree(first_brief, project)
+    key = pdf.fonts_key(tree, "file:///x/")
+    assert key == pdf.fonts_key(tree, "file:///x/")
+    assert key != pdf.fonts_key(tree, "file:///y/")
+    copy = tmp_path / "fonts.css"
+    copy.write_bytes(tree["assets/fonts.css"].read_bytes() + b"\n")
+    assert key != pdf.fonts_key({**tree, "assets/fonts.css": copy}, "file:///x/")
+    weasy.forget_fonts()
+    assert weasy.font_config(key) is weasy.font_config(key)
+    assert weasy.font_config(key) is not weasy.font_config(key + ("changed",))
