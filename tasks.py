@@ -60,7 +60,10 @@ def _warn(warnings):
             "strict": "fail on warnings too", "debug": "show tracebacks"})
 def build(c, brief=None, format=None, strict=False, debug=False):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
+    from pressroom import worker
     from pressroom.build import build as run_build
+
+    worker.allow()  # a second process imports WeasyPrint while the sources are read
 
     def progress(output):
         print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "

@@ -97,8 +97,9 @@ def scaled_brief(times: int, briefs_dir: Path, source: Path | None = None) -> Pa
 
 # --------------------------------------------------------------------------- running
 
-def run_process(args: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Run a command to its end; return (wall seconds, peak resident bytes of its process tree)."""
+def run_process(args: list[str], env: dict | None = None) -> tuple[float, int, float]:
+    """Run a command to its end; return wall seconds, the peak resident bytes of its process tree
+    (the largest process) and the CPU seconds of the whole tree."""
     with open(os.devnull, "wb") as null, _tempfile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=null, stderr=errors)
@@ -109,7 +110,7 @@ def run_process(args: list[str], env: dict | None = None) -> tuple[float, int]:
             errors.seek(0)
             raise BenchError(f"{' '.join(args)} failed ({process.returncode}):\n"
                              + errors.read().decode(errors="replace")[-2000:])
-    return seconds, usage.ru_maxrss * 1024  # Linux reports KiB
+    return seconds, usage.ru_maxrss * 1024, usage.ru_utime + usage.ru_stime  # Linux: KiB
 
 
 def _tempfile():
@@ -132,6 +133,7 @@ class Size:
         self.slug = brief.name
         self.samples: dict[str, list[float]] = {m: [] for m in WHOLE + WARM}
         self.peaks: dict[str, list[int]] = {m: [] for m in WHOLE}
+        self.cpu: dict[str, list[float]] = {m: [] for m in WHOLE}
         self.prepared = work / "prepared"  # a finished build: print.html, and the no-op's target
         self.pages = 0
 
@@ -161,9 +163,10 @@ class Size:
             if target != self.prepared:
                 shutil.rmtree(target, ignore_errors=True)
                 target.mkdir(parents=True)
-            seconds, peak = run_process(args, _env(target))
+            seconds, peak, cpu = run_process(args, _env(target))
             self.samples[measure].append(seconds)
             self.peaks[measure].append(peak)
+            self.cpu[measure].append(cpu)
 
     def warm(self, runs: int) -> None:
         """One long-lived process: ``runs`` rebuilds after an edit, alternating with bare renders."""
@@ -240,11 +243,13 @@ def results(sizes: list[Size], runs: int, quick: bool, started: float, load: tup
             measures[name] = summary(size.samples[name])
             if name in size.peaks:
                 measures[name]["peak_mib"] = statistics.median(size.peaks[name]) / 2**20
+                measures[name]["cpu"] = statistics.median(size.cpu[name])
         bare, warm_bare = measures["bare"]["median"], measures["warm_bare"]["median"]
         for name, entry in measures.items():
             entry["ratio"] = entry["median"] / (warm_bare if name in WARM else bare)
             if "peak_mib" in entry:
                 entry["peak_ratio"] = entry["peak_mib"] / measures["bare"]["peak_mib"]
+                entry["cpu_ratio"] = entry["cpu"] / measures["bare"]["cpu"]
         data["sizes"][f"x{size.times}"] = {"times": size.times, "brief": size.slug,
                                            "sections": len(list(size.brief.glob("*.md"))),
                                            "pages": size.pages, "measures": measures}
@@ -305,16 +310,16 @@ def table(data: dict) -> str:
              f"Python {m['python']}, WeasyPrint {m['weasyprint']}. {data['date']}, commit "
              f"{data['commit'] or '?'}; medians of {data['runs']} runs; load average "
              f"{data['load']['before'][0]:.1f} before, {data['load']['after'][0]:.1f} after.", ""]
-    lines += ["| brief | what | median s | min–max s | × baseline | peak MiB | × baseline peak |",
-              "|---|---|---:|---:|---:|---:|---:|"]
+    lines += ["| brief | what | median s | min–max s | × baseline | peak MiB (× baseline) "
+              "| CPU s (× baseline) |", "|---|---|---:|---:|---:|---:|---:|"]
     for key, size in data["sizes"].items():
         where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages)"
         for name in WHOLE + WARM:
             e = size["measures"][name]
-            peak = f"{e['peak_mib']:.0f}" if "peak_mib" in e else ""
-            peak_ratio = f"{e['peak_ratio']:.2f}" if "peak_ratio" in e else ""
+            peak = f"{e['peak_mib']:.0f} ({e['peak_ratio']:.2f})" if "peak_mib" in e else ""
+            cpu = f"{e['cpu']:.2f} ({e['cpu_ratio']:.2f})" if "cpu" in e else ""
             lines.append(f"| {where} | {LABELS[name]} | {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} "
-                         f"| {e['ratio']:.2f} | {peak} | {peak_ratio} |")
+                         f"| {e['ratio']:.2f} | {peak} | {cpu} |")
             where = ""
     lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in data["targets"]:

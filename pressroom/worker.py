@@ -1,16 +1,17 @@
-"""A second process for the PDF, forked before the sources are read.
+"""A second process for the PDF, started before the sources are read.
 
 Importing WeasyPrint takes longer than reading, checking and rendering a brief to HTML.
-A build that will make a PDF forks this worker first: the worker imports WeasyPrint while
-the build loads the brief and renders its HTML; then the worker renders ``print.html``
-while the build makes the EPUB. The job (``print.html`` and the edition's file list) and
-the PDF travel over a pipe each way; nothing else is shared, and only the build writes to
-``build/``.
+A command-line build that will make a PDF starts this worker first: the worker imports
+WeasyPrint while the build loads the brief and renders its HTML; then the worker renders
+``print.html`` while the build makes the EPUB. The job (``print.html`` and the edition's
+file list) and the PDF travel over a pipe each way; only the build writes to ``build/``.
 
-The worker is used only where it helps and is safe: on systems with ``fork``, from the main
-thread of a process that has not imported WeasyPrint yet (a warm process, such as the preview,
-renders in-process with its caches), and unless ``PRESSROOM_WORKER=0``. Everywhere else the PDF
-is rendered in the build's own process, with the same result byte for byte.
+The worker is a fresh interpreter, not a fork: it carries nothing of the build (Invoke
+alone is 14 MiB), so its peak memory is WeasyPrint's own. It is used only where it helps:
+when the command line allows it (:func:`allow`; library callers such as the tests and the
+preview render in their own process, with their caches), when this process has not
+imported WeasyPrint yet, and unless ``PRESSROOM_WORKER=0``. Either way the PDF is the same,
+byte for byte.
 """
 
 from __future__ import annotations
@@ -19,17 +20,26 @@ import os
 import pickle
 import signal
 import struct
+import subprocess
 import sys
 import threading
 
 _HEADER = struct.Struct("!Q")
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from pressroom.worker import serve; serve()"
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_allowed = False
 _active: Worker | None = None
 
 
+def allow(value: bool = True) -> None:
+    """Let builds in this process use a worker (the command line does)."""
+    global _allowed
+    _allowed = value
+
+
 def wanted() -> bool:
-    return (hasattr(os, "fork") and os.environ.get("PRESSROOM_WORKER", "1") != "0"
-            and "weasyprint" not in sys.modules
-            and threading.current_thread() is threading.main_thread())
+    return (_allowed and os.environ.get("PRESSROOM_WORKER", "1") != "0"
+            and "weasyprint" not in sys.modules)
 
 
 def active() -> Worker | None:
@@ -38,18 +48,10 @@ def active() -> Worker | None:
 
 class Worker:
     def __init__(self):
-        jobs_r, jobs_w = os.pipe()
-        results_r, results_w = os.pipe()
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover (runs in the child)
-            os.close(jobs_w)
-            os.close(results_r)
-            _serve(jobs_r, results_w)
-        os.close(jobs_r)
-        os.close(results_w)
-        self.pid, self._jobs, self._results = pid, jobs_w, results_r
+        self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, bufsize=0)
+        self.pid = self.process.pid
+        self._jobs, self._results = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._sender: threading.Thread | None = None
         self._busy = False
 
@@ -80,20 +82,14 @@ class Worker:
         raise RuntimeError(f"the PDF worker failed:\n{value}")
 
     def close(self) -> None:
-        for fd in (self._jobs, self._results):
+        if self._busy:  # the build failed while the worker rendered: stop it
+            self.process.terminate()
+        for stream in (self.process.stdin, self.process.stdout):
             try:
-                os.close(fd)
+                stream.close()
             except OSError:
                 pass
-        if self._busy:  # the build failed while the worker rendered: stop it
-            try:
-                os.kill(self.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
+        self.process.wait()
 
 
 class started:
@@ -148,8 +144,10 @@ def _read(fd: int) -> bytes | None:
 
 # --------------------------------------------------------------------------- the child
 
-def _serve(jobs: int, results: int):  # pragma: no cover (runs in the child)
-    """Import WeasyPrint, then render each job until the build closes the pipe. Never returns."""
+def serve():  # pragma: no cover (runs in the worker)
+    """Import WeasyPrint, then render each job from stdin until the build closes it. Never returns."""
+    jobs, results = 0, os.dup(1)
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the results
     code = 0
     try:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))

@@ -19,10 +19,11 @@ def python(code: str, **env) -> subprocess.CompletedProcess:
 
 
 def imported_by(*args: str, build_dir) -> str:
-    """The modules a command imports (in every process it starts), from -X importtime."""
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "invoke", *args], cwd=ROOT,
+    """The modules a command imports (in every Python process it starts), from -X importtime."""
+    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT,
                             capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PRESSROOM_BUILD_DIR": str(build_dir)})
+                            env={**os.environ, "PRESSROOM_BUILD_DIR": str(build_dir),
+                                 "PYTHONPROFILEIMPORTTIME": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stderr
 
@@ -41,33 +42,37 @@ def test_the_importtime_check_sees_weasyprint_when_a_pdf_is_made(tmp_path):
 
 def test_the_pdf_worker_and_a_single_process_make_the_same_bytes(tmp_path):
     for name, flag in (("worker", "1"), ("alone", "0")):
-        code = ("import sys; from pressroom import build, worker; from pressroom.manuscript import Project; "
-                f"build.build(Project(build.Path('.').resolve(), build.Path(sys.argv[-1])), {FIRST!r}); "
-                "print(worker.wanted())")
-        result = subprocess.run([sys.executable, "-c", code, str(tmp_path / name)], cwd=ROOT,
+        result = subprocess.run([sys.executable, "-m", "invoke", "build", "--brief", FIRST], cwd=ROOT,
                                 capture_output=True, text=True, timeout=300,
-                                env={**os.environ, "PRESSROOM_WORKER": flag})
+                                env={**os.environ, "PRESSROOM_WORKER": flag,
+                                     "PRESSROOM_BUILD_DIR": str(tmp_path / name)})
         assert result.returncode == 0, result.stderr
     for suffix in (".pdf", ".epub"):
         assert (tmp_path / "worker" / (FIRST + suffix)).read_bytes() == \
             (tmp_path / "alone" / (FIRST + suffix)).read_bytes()
 
 
+def test_only_the_command_line_uses_a_worker():
+    assert not worker.wanted()  # library callers (tests, the preview) render in-process
+    worker.allow()
+    try:
+        assert worker.wanted() == ("weasyprint" not in sys.modules)
+    finally:
+        worker.allow(False)
+
+
 def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brief):
     tree = html.tree(first_brief, project)
     base = (project.build_dir / first_brief.slug).resolve().as_uri() + "/"
-    with worker.started(needed=True) as running:
-        if running is None:  # this process already rendered in-process: start one explicitly
-            running = worker._active = worker.Worker()
-        try:
-            good = running.submit(first_brief, {k: v for k, v in tree.items() if k != "index.html"}, base)()
-            bad = running.submit(first_brief, {"assets/x.css": b""}, base)  # no print.html
-            with pytest.raises(BuildError) as caught:
-                bad()
-        finally:
-            if worker._active is running:
-                worker._active = None
-                running.close()
+    running = worker.Worker()
+    try:
+        good = running.submit(first_brief, {k: v for k, v in tree.items() if k != "index.html"}, base)()
+        bad = running.submit(first_brief, {"assets/x.css": b""}, base)  # no print.html
+        with pytest.raises(BuildError) as caught:
+            bad()
+    finally:
+        running.close()
+    assert running.process.returncode == 0
     assert good.startswith(b"%PDF-") and good == pdf.render(first_brief, tree, base)
     assert caught.value.problems[0].code == "B401"
 
@@ -131,3 +136,28 @@ def test_changed_fonts_or_stylesheets_get_a_new_font_configuration(project, firs
     weasy.forget_fonts()
     assert weasy.font_config(key) is weasy.font_config(key)
     assert weasy.font_config(key) is not weasy.font_config(key + ("changed",))
+
+
+def test_the_epub_container_is_what_zipfile_writes_and_reuses_compressed_fonts(tmp_path):
+    import io
+    import zipfile
+
+    from pressroom import epubzip
+
+    font = tmp_path / "font.ttf"
+    font.write_bytes(bytes(range(256)) * 400)
+    entries = [("mimetype", b"application/epub+zip", None), ("EPUB/a.xhtml", b"<p>text</p>" * 50, 9),
+               ("EPUB/fonts/font.ttf", font, 6)]
+    stamp = (2026, 11, 16, 12, 0, 0)
+    reference = io.BytesIO()
+    with zipfile.ZipFile(reference, "w") as archive:
+        for name, content, level in entries:
+            info = zipfile.ZipInfo(name, stamp)
+            info.compress_type = zipfile.ZIP_STORED if level is None else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            data = content.read_bytes() if hasattr(content, "read_bytes") else content
+            archive.writestr(info, data, compresslevel=level)
+    assert epubzip.write(entries, stamp) == reference.getvalue()
+    assert epubzip.compressed(font, 6) is epubzip.compressed(font, 6)  # compressed once
+    font.write_bytes(b"changed")
+    assert zipfile.ZipFile(io.BytesIO(epubzip.write(entries, stamp))).read("EPUB/fonts/font.ttf") == b"changed"

@@ -7,16 +7,14 @@ stored, every timestamp the brief's date, fixed permissions and compression.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import mimetypes
 import re
-import zipfile
 from dataclasses import dataclass
 
 from .. import templates
 from ..manuscript import Project
 from ..model import Brief
-from ..resources import Files, read, style_assets
+from ..resources import Files, style_assets
 from .html import context
 
 SHEETS = ["fonts.css", "reading.css"]
@@ -113,17 +111,10 @@ def _level(name: str) -> int:
 
 
 def pack(brief: Brief, entries: Files) -> bytes:
+    from .. import epubzip
+
     day = brief.metadata.date or dt.date(2000, 1, 1)
     stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        info = zipfile.ZipInfo("mimetype", stamp)
-        info.compress_type = zipfile.ZIP_STORED
-        info.external_attr = 0o644 << 16
-        archive.writestr(info, b"application/epub+zip")
-        for name in sorted(entries, key=lambda n: (not n.startswith("META-INF"), n)):
-            info = zipfile.ZipInfo(name, stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, read(entries[name]), compresslevel=_level(name))
-    return buffer.getvalue()
+    order = sorted(entries, key=lambda n: (not n.startswith("META-INF"), n))
+    return epubzip.write([("mimetype", b"application/epub+zip", None),
+                          *((name, entries[name], _level(name)) for name in order)], stamp)
