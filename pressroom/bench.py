@@ -34,6 +34,7 @@ FIRST = "azerbaijan-between-moscow-and-the-west"
 SIZES = (1, 40, 200)
 RUNS = 5
 QUICK_SIZES, QUICK_RUNS = (1,), 3
+WARM_UP_TO = 40  # the warm process for briefs up to this size (×200 would add five minutes)
 WHOLE = ("bare", "full", "pdf", "epub", "html", "noop")
 WARM = ("warm_bare", "warm")
 LABELS = {
@@ -240,13 +241,14 @@ def results(sizes: list[Size], runs: int, quick: bool, started: float, load: tup
     for size in sizes:
         measures = {}
         for name in WHOLE + WARM:
+            if not size.samples[name]:
+                continue
             measures[name] = summary(size.samples[name])
             if name in size.peaks:
                 measures[name]["peak_mib"] = statistics.median(size.peaks[name]) / 2**20
                 measures[name]["cpu"] = statistics.median(size.cpu[name])
-        bare, warm_bare = measures["bare"]["median"], measures["warm_bare"]["median"]
         for name, entry in measures.items():
-            entry["ratio"] = entry["median"] / (warm_bare if name in WARM else bare)
+            entry["ratio"] = entry["median"] / measures["warm_bare" if name in WARM else "bare"]["median"]
             if "peak_mib" in entry:
                 entry["peak_ratio"] = entry["peak_mib"] / measures["bare"]["peak_mib"]
                 entry["cpu_ratio"] = entry["cpu"] / measures["bare"]["cpu"]
@@ -262,6 +264,8 @@ def targets(sizes: dict) -> list[dict]:
     for name, times, measure, against, limit in TARGETS:
         for key, size in sizes.items():
             if times is not None and size["times"] != times:
+                continue
+            if measure.split(".")[0] not in size["measures"]:
                 continue
             value = _value(size["measures"], measure)
             if against is not None:
@@ -315,6 +319,8 @@ def table(data: dict) -> str:
     for key, size in data["sizes"].items():
         where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages)"
         for name in WHOLE + WARM:
+            if name not in size["measures"]:
+                continue
             e = size["measures"][name]
             peak = f"{e['peak_mib']:.0f} ({e['peak_ratio']:.2f})" if "peak_mib" in e else ""
             cpu = f"{e['cpu']:.2f} ({e['cpu_ratio']:.2f})" if "cpu" in e else ""
@@ -355,8 +361,9 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
         for index in range(runs):
             say(f"×{times}: round {index + 1} of {runs}")
             size.round()
-        say(f"×{times}: warm process, {runs} rebuilds")
-        size.warm(runs)
+        if times <= WARM_UP_TO:
+            say(f"×{times}: warm process, {runs} rebuilds")
+            size.warm(runs)
         measured.append(size)
         shutil.rmtree(size.work / "fresh", ignore_errors=True)
     data = results(measured, runs, quick, started, load)
