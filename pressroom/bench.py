@@ -18,12 +18,9 @@ Timings are never asserted in tests; the targets below are checked here and repo
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import time
@@ -35,32 +32,9 @@ SIZES = (1, 40, 200)
 RUNS = 5
 QUICK_SIZES, QUICK_RUNS = (1,), 3
 WARM_UP_TO = 40  # the warm process for briefs up to this size (×200 would add five minutes)
-WHOLE = ("bare", "full", "pdf", "epub", "html", "noop")
-WARM = ("warm_bare", "warm")
-LABELS = {
-    "bare": "WeasyPrint alone: python -m weasyprint print.html (baseline)",
-    "full": "invoke build: PDF, EPUB and HTML",
-    "pdf": "invoke build --format pdf",
-    "epub": "invoke build --format epub",
-    "html": "invoke build --format html",
-    "noop": "invoke build again, nothing changed",
-    "warm_bare": "warm: WeasyPrint renders print.html (baseline)",
-    "warm": "warm: rebuild after an edit (preview)",
-}
-#: (name, size or None for every size, measure, baseline or None for seconds, highest allowed)
-TARGETS = (
-    ("full build ×1", 1, "full", "bare", 1.25),
-    ("PDF only ×1", 1, "pdf", "bare", 1.15),
-    ("full build ×40", 40, "full", "bare", 1.05),
-    ("PDF only ×40", 40, "pdf", "bare", 1.03),
-    ("peak memory ×40", 40, "full.peak", "bare.peak", 1.10),
-    ("full build ×200", 200, "full", "bare", 1.05),
-    ("PDF only ×200", 200, "pdf", "bare", 1.03),
-    ("peak memory ×200", 200, "full.peak", "bare.peak", 1.10),
-    ("no-op rebuild (s)", None, "noop", None, 0.15),
-    ("warm rebuild ×1", 1, "warm", "warm_bare", 1.30),
-)
-README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+from .benchreport import (LABELS, README_BEGIN, README_END, SERIES, TARGETS, WARM,  # noqa: F401
+                          WHOLE, results, table, targets, update_readme)
 
 
 class BenchError(Exception):
@@ -217,131 +191,60 @@ def warm_main(brief: str, build_dir: str, print_html: str, runs: int) -> dict[st
     return times
 
 
+def _project_class():
+    try:
+        from .project import Project
+    except ImportError:  # before the project module existed
+        from .manuscript import Project
+    return Project
+
+
 def _rebuild_function(brief: Path, build_dir: Path):
     """The preview's one-rebuild function; the library's build where there is no preview."""
-    from .build import build
-    from .manuscript import Project
-
-    project = Project(ROOT, build_dir)
-    return lambda: build(project, str(brief))
-
-
-# --------------------------------------------------------------------------- results
-
-def summary(values: list[float]) -> dict:
-    return {"median": statistics.median(values), "min": min(values), "max": max(values),
-            "runs": values}
-
-
-def results(sizes: list[Size], runs: int, quick: bool, started: float, load: tuple) -> dict:
-    data: dict = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-                  "commit": commit(), "machine": machine(), "runs": runs, "quick": quick,
-                  "seconds": round(time.perf_counter() - started, 1),
-                  "load": {"before": load, "after": os.getloadavg()}, "sizes": {}}
-    for size in sizes:
-        measures = {}
-        for name in WHOLE + WARM:
-            if not size.samples[name]:
-                continue
-            measures[name] = summary(size.samples[name])
-            if name in size.peaks:
-                measures[name]["peak_mib"] = statistics.median(size.peaks[name]) / 2**20
-                measures[name]["cpu"] = statistics.median(size.cpu[name])
-        for name, entry in measures.items():
-            entry["ratio"] = entry["median"] / measures["warm_bare" if name in WARM else "bare"]["median"]
-            if "peak_mib" in entry:
-                entry["peak_ratio"] = entry["peak_mib"] / measures["bare"]["peak_mib"]
-                entry["cpu_ratio"] = entry["cpu"] / measures["bare"]["cpu"]
-        data["sizes"][f"x{size.times}"] = {"times": size.times, "brief": size.slug,
-                                           "sections": len(list(size.brief.glob("*.md"))),
-                                           "pages": size.pages, "measures": measures}
-    data["targets"] = targets(data["sizes"])
-    return data
-
-
-def targets(sizes: dict) -> list[dict]:
-    checked = []
-    for name, times, measure, against, limit in TARGETS:
-        for key, size in sizes.items():
-            if times is not None and size["times"] != times:
-                continue
-            if measure.split(".")[0] not in size["measures"]:
-                continue
-            value = _value(size["measures"], measure)
-            if against is not None:
-                value /= _value(size["measures"], against)
-            label = name if times is not None else f"{name} ×{size['times']}"
-            checked.append({"target": label, "value": value, "limit": limit, "met": value <= limit})
-    return checked
-
-
-def _value(measures: dict, name: str) -> float:
-    measure, _, field = name.partition(".")
-    return measures[measure]["peak_mib" if field == "peak" else "median"]
-
-
-def commit() -> str:
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-
-    head = git("rev-parse", "--short", "HEAD")
-    return head + ("+" if git("status", "--porcelain", "--untracked-files=no") else "") if head else ""
-
-
-def machine() -> dict:
-    info = {"cores": os.cpu_count(), "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}"}
+    project = _project_class()(ROOT, build_dir)
     try:
-        from importlib.metadata import version
+        from .preview import Preview
+    except ImportError:
+        from .build import build
 
-        info["weasyprint"] = version("weasyprint")
-    except Exception:  # not installed as a distribution
-        info["weasyprint"] = "?"
-    for path, key, field in (("/proc/cpuinfo", "cpu", "model name"), ("/proc/meminfo", "memory", "MemTotal")):
-        try:
-            for line in Path(path).read_text().splitlines():
-                if line.startswith(field):
-                    info[key] = " ".join(line.split(":", 1)[1].split())
-                    break
-        except OSError:
-            pass
-    return info
+        return lambda: build(project, str(brief))
+    return Preview(project, str(brief)).rebuild
 
 
-def table(data: dict) -> str:
-    m = data["machine"]
-    lines = [f"{m.get('cpu', '?')}, {m['cores']} cores, {m.get('memory', '?')} RAM; {m['system']}; "
-             f"Python {m['python']}, WeasyPrint {m['weasyprint']}. {data['date']}, commit "
-             f"{data['commit'] or '?'}; medians of {data['runs']} runs; load average "
-             f"{data['load']['before'][0]:.1f} before, {data['load']['after'][0]:.1f} after.", ""]
-    lines += ["| brief | what | median s | min–max s | × baseline | peak MiB (× baseline) "
-              "| CPU s (× baseline) |", "|---|---|---:|---:|---:|---:|---:|"]
-    for key, size in data["sizes"].items():
-        where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages)"
-        for name in WHOLE + WARM:
-            if name not in size["measures"]:
-                continue
-            e = size["measures"][name]
-            peak = f"{e['peak_mib']:.0f} ({e['peak_ratio']:.2f})" if "peak_mib" in e else ""
-            cpu = f"{e['cpu']:.2f} ({e['cpu_ratio']:.2f})" if "cpu" in e else ""
-            lines.append(f"| {where} | {LABELS[name]} | {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} "
-                         f"| {e['ratio']:.2f} | {peak} | {cpu} |")
-            where = ""
-    lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
-    for t in data["targets"]:
-        lines.append(f"| {t['target']} | {t['value']:.2f} | {t['limit']:.2f} | {'yes' if t['met'] else 'NO'} |")
-    return "\n".join(lines)
+# --------------------------------------------------------------------------- a series
+
+def series_supported() -> bool:
+    import inspect
+
+    from .build import build
+
+    return "jobs" in inspect.signature(build).parameters
 
 
-def update_readme(readme: Path, text: str) -> None:
-    content = readme.read_text(encoding="utf-8")
-    block = f"{README_BEGIN}\n{text}\n{README_END}"
-    if README_BEGIN in content and README_END in content:
-        head, rest = content.split(README_BEGIN, 1)
-        content = head + block + rest.split(README_END, 1)[1]
-    else:
-        content = content.rstrip("\n") + "\n\n## Performance\n\n" + block + "\n"
-    readme.write_text(content, encoding="utf-8")
+def series_project(folder: Path, brief: Path, count: int = SERIES) -> Path:
+    """A project of ``count`` copies of ``brief`` (with the house file, layouts and styles)."""
+    if not (folder / "source" / f"{brief.name}-{count}").is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+        for name in ("layouts", "styles"):
+            shutil.copytree(ROOT / name, folder / name)
+        (folder / "source").mkdir()
+        shutil.copyfile(ROOT / "source" / "house.yaml", folder / "source" / "house.yaml")
+        for number in range(1, count + 1):
+            shutil.copytree(brief, folder / "source" / f"{brief.name}-{number}",
+                            ignore=shutil.ignore_patterns(".*"))
+    return folder
+
+
+def series_round(root: Path, work: Path, samples: dict) -> None:
+    """Build every brief of the series project in a whole process: one after another, then together."""
+    for name, jobs in (("one_after_another", 1), ("together", 0)):
+        target = work / name
+        shutil.rmtree(target, ignore_errors=True)
+        code = ("import sys; from pathlib import Path; from pressroom import bench, build; "
+                "build.build(bench._project_class()(Path(sys.argv[1]), Path(sys.argv[2])), "
+                "force=True, jobs=int(sys.argv[3]) or None)")
+        seconds, _, _ = run_process([sys.executable, "-c", code, str(root), str(target), str(jobs)])
+        samples[name].append(seconds)
 
 
 # --------------------------------------------------------------------------- the task
@@ -366,7 +269,14 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
             size.warm(runs)
         measured.append(size)
         shutil.rmtree(size.work / "fresh", ignore_errors=True)
-    data = results(measured, runs, quick, started, load)
+    series = {"one_after_another": [], "together": []}
+    if not quick and series_supported():
+        root = series_project(bench_dir / "series", scaled_brief(1, bench_dir / "briefs"))
+        for index in range(runs):
+            say(f"series of {SERIES}: round {index + 1} of {runs}")
+            series_round(root, bench_dir / "runs" / "series", series)
+        shutil.rmtree(bench_dir / "runs" / "series", ignore_errors=True)
+    data = results(measured, runs, quick, started, load, series)
     (bench_dir / "bench.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     text = table(data)
     if readme is not None:

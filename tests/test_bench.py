@@ -72,3 +72,25 @@ def test_targets_compare_against_the_baseline_of_the_same_run():
     checked = {t["target"]: t for t in bench.targets({"x1": {"times": 1, "measures": measures}})}
     assert not checked["full build ×1"]["met"] and abs(checked["full build ×1"]["value"] - 1.3) < 1e-9
     assert checked["PDF only ×1"]["met"] and checked["no-op rebuild (s) ×1"]["met"]
+
+
+def test_a_series_project_holds_eight_briefs_that_load(tmp_path):
+    root = bench.series_project(tmp_path / "series", bench.scaled_brief(1, tmp_path / "briefs"))
+    briefs, _ = manuscript.load(Project(root, tmp_path / "out"))
+    assert len(briefs) == bench.SERIES == len({b.slug for b in briefs})
+
+
+def test_results_give_ratios_to_the_same_runs_baseline_and_the_series_speedup(tmp_path):
+    size = bench.Size(1, bench.scaled_brief(1, tmp_path), tmp_path / "work")
+    for name in bench.WHOLE + bench.WARM:
+        size.samples[name] = [2.0, 1.0, 3.0] if name in ("bare", "warm_bare") else [1.2, 1.1, 5.0]
+    for name in bench.WHOLE:
+        size.peaks[name] = [100 * 2**20] * 3
+        size.cpu[name] = [1.0] * 3
+    data = bench.results([size], 3, False, 0.0, (0.0, 0.0, 0.0),
+                         {"one_after_another": [8.0, 8.2, 7.9], "together": [4.0, 4.1, 4.4]})
+    full = data["sizes"]["x1"]["measures"]["full"]
+    assert full["median"] == 1.2 and full["ratio"] == 0.6 and full["peak_ratio"] == 1.0
+    assert data["series"]["speedup"] == 8.0 / 4.1
+    assert data["targets"][-1]["met"] and "briefs together" in data["targets"][-1]["target"]
+    assert "one after another" in bench.table(data)
