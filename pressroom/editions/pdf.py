@@ -15,6 +15,7 @@ import logging
 from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
+from . import pdftags
 
 VARIANT = "pdf/ua-1"
 
@@ -63,9 +64,9 @@ def layout(brief: Brief, files: Files, base_url: str):
 
 
 def write(brief: Brief, document) -> bytes:
-    """The bytes of a laid-out document."""
+    """The bytes of a laid-out document, its tag tree finished for PDF/UA (pdftags.py)."""
     try:
-        return document.write_pdf(**_options(brief))
+        return document.write_pdf(finisher=pdftags.finish, **_options(brief))
     except Exception as exc:
         raise _failed(brief, exc) from exc
 
