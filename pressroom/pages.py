@@ -14,6 +14,7 @@ of both sides; an image counts as one unit, ``#``.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ _VOID = frozenset("area base br col embed hr img input link meta source track wb
 _SKIPPED = frozenset({"head", "script", "style", "template"})
 #: Attributes that mark text a page-break marker never goes into: notes and note references.
 _NOT_FLOW = re.compile(r"""class=["'][^"']*\b(noteref|footnotes)\b|role=["']doc-(footnote|endnotes|pagebreak)""")
+_NOTES = re.compile(r"""class=["'][^"']*\bfootnotes\b|role=["']doc-(footnote|endnotes|pagebreak)""")
 #: Opening tags a marker is moved before when a page begins with their first word.
 _BLOCK_OPEN = re.compile(r"<(?:h[1-6]|p|blockquote|figure|div|pre)\b[^>]*>\s*\Z")
 
@@ -87,8 +89,9 @@ _BLOCK_OPEN = re.compile(r"<(?:h[1-6]|p|blockquote|figure|div|pre)\b[^>]*>\s*\Z"
 class Stream:
     """The body text of some documents as units, each with the place in its document it came from."""
 
-    def __init__(self, documents: list[str]):
+    def __init__(self, documents: list[str], include_noterefs: bool = False):
         self.documents = documents
+        self._not_flow = _NOTES if include_noterefs else _NOT_FLOW
         self.text: list[str] = []
         self.where: list[tuple[int, int]] = []  # (document, index in it) of each unit
         for index, doc in enumerate(documents):
@@ -121,7 +124,7 @@ class Stream:
                 self._add(IMAGE, index, token.start())
             if name in _VOID or attrs.rstrip().endswith("/"):
                 continue
-            stack.append((name, skipping or name in _SKIPPED or bool(_NOT_FLOW.search(attrs))))
+            stack.append((name, skipping or name in _SKIPPED or bool(self._not_flow.search(attrs))))
         if not (stack and stack[-1][1]):
             self._text(index, doc, cursor, len(doc))
 
@@ -135,6 +138,10 @@ class Stream:
             else:
                 self._add(normalise(doc[at]), index, at)
                 at += 1
+
+    def at(self, doc: int, index: int) -> int:
+        """The first unit at or after ``index`` of document ``doc``."""
+        return bisect.bisect_left(self.where, (doc, index))
 
     def find(self, key: str, start: int, expected: int) -> int:
         """The occurrence of ``key`` at or after ``start`` nearest to ``expected``; -1 if none."""
