@@ -145,7 +145,7 @@ def _tool(path: Path, what: str) -> Problem | None:
     if not shutil.which("node"):
         return Problem("V508", f"{what} needs Node.js, which is not installed", "run scripts/bootstrap")
     if not path.exists():
-        return Problem("V508", f"{what} is not installed ({path.relative_to(ROOT)} is missing)",
+        return Problem("V508", f"{what} is not installed ({path} is missing)",
                        "run scripts/bootstrap (npm ci in .tools/)")
     if not Path(CHROMIUM).exists():
         return Problem("V508", f"{what} needs Chromium at {CHROMIUM}",

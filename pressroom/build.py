@@ -50,9 +50,9 @@ def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes 
     tree = html.tree(brief, project)
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
     document = pdf.layout(brief, tree, base)
-    starts = pages.starts(document) if "html" in formats or "epub" in formats else []
+    starts = pages.starts(document)
     outputs: dict[str, bytes | Files] = {}
-    if "html" in formats:
+    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
         outputs["html"] = html.paginate(brief, tree, starts)
     if "pdf" in formats:
         outputs["pdf"] = pdf.write(brief, document)
