@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 
-from conftest import FIRST, FIXTURES, ROOT, write_brief
+from conftest import FIRST, FIXTURES, write_brief
 from pressroom import accessibility, manuscript, pages, tagged
 from pressroom.build import render
 from pressroom.editions import pdf as pdf_edition
