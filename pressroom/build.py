@@ -43,24 +43,22 @@ def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
 
 
 def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes | Files]:
-    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is made from it."""
-    from .editions import html
+    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
+    out from it (in the PDF worker, when the build runs one), and the reading editions carry the
+    laid-out PDF's page numbers; they are made while the PDF is written."""
+    from .editions import epub, html, pdf
 
+    tree = html.tree(brief, project)
+    base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
+    laid_out = pdf.submit(brief, tree, base, pdf="pdf" in formats)
+    starts = laid_out.starts()
     outputs: dict[str, bytes | Files] = {}
-    pdf_result = None
-    if "html" in formats or "pdf" in formats:
-        outputs["html"] = html.tree(brief, project)
-    if "pdf" in formats:
-        from .editions import pdf
-
-        base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-        pdf_result = pdf.submit(brief, outputs["html"], base)  # in the PDF worker, if running
+    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
+        outputs["html"] = html.paginate(brief, tree, starts)
     if "epub" in formats:
-        from .editions import epub
-
-        outputs["epub"] = epub.render(brief, project)
-    if pdf_result is not None:
-        outputs["pdf"] = pdf_result()
+        outputs["epub"] = epub.render(brief, project, starts)
+    if "pdf" in formats:
+        outputs["pdf"] = laid_out.pdf()
     return outputs
 
 
@@ -83,7 +81,7 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
 
 def build(project: Project, target: str | None = None, formats=EDITIONS, strict: bool = False,
           progress=None) -> Result:
-    with worker.started("pdf" in formats):  # imports WeasyPrint while the sources are read
+    with worker.started():  # imports WeasyPrint while the sources are read
         return _build(project, target, formats, strict, progress)
 
 

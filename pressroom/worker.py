@@ -1,10 +1,11 @@
 """A second process for the PDF, started before the sources are read.
 
 Importing WeasyPrint takes longer than reading, checking and rendering a brief to HTML.
-A command-line build that will make a PDF starts this worker first: the worker imports
-WeasyPrint while the build loads the brief and renders its HTML; then the worker renders
-``print.html`` while the build makes the EPUB. The job (``print.html`` and the edition's
-file list) and the PDF travel over a pipe each way; only the build writes to ``build/``.
+A command-line build starts this worker first: the worker imports WeasyPrint while the
+build loads the brief and renders its HTML; then it lays out ``print.html`` and sends back
+where each page starts, and writes the PDF while the build puts those page numbers into the
+web edition and the EPUB. The job (``print.html`` and the edition's file list), the page
+starts and the PDF travel over pipes; only the build writes to ``build/``.
 
 The worker is a fresh interpreter, not a fork: it carries nothing of the build (Invoke
 alone is 14 MiB), so its peak memory is WeasyPrint's own. It is used only where it helps:
@@ -55,27 +56,28 @@ class Worker:
         self._sender: threading.Thread | None = None
         self._busy = False
 
-    def submit(self, brief, files, base_url):
-        """Send one PDF job; return a function that waits for the PDF (or raises its problems)."""
-        data = pickle.dumps((brief, files, base_url), protocol=pickle.HIGHEST_PROTOCOL)
+    def submit(self, brief, files, base_url, pdf: bool = True) -> Job:
+        """Send one job: lay out ``print.html``, then (if ``pdf``) write the PDF."""
+        data = pickle.dumps((brief, files, base_url, pdf), protocol=pickle.HIGHEST_PROTOCOL)
         # the worker may still be importing WeasyPrint: a thread waits on the pipe, not the build
         self._sender = threading.Thread(target=_write, args=(self._jobs, data), daemon=True)
         self._sender.start()
         self._busy = True
-        return self._receive
+        return Job(self, pdf)
 
-    def _receive(self) -> bytes:
+    def receive(self, expected: str):
         from .errors import BuildError, Problem
 
         self._sender.join()
         message = _read(self._results)
-        self._busy = False
         if message is None:
+            self._busy = False
             raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
                                      "run again; set PRESSROOM_WORKER=0 to render in one process"))
         kind, value = pickle.loads(message)
-        if kind == "pdf":
+        if kind == expected:
             return value
+        self._busy = False
         if kind == "error":
             error_type, problems = value
             raise error_type(problems)
@@ -90,6 +92,26 @@ class Worker:
             except OSError:
                 pass
         self.process.wait()
+
+
+class Job:
+    """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written."""
+
+    def __init__(self, worker: Worker, pdf: bool):
+        self.worker, self._pdf = worker, pdf
+        self._starts = None
+
+    def starts(self):
+        if self._starts is None:
+            self._starts = self.worker.receive("starts")
+            self.worker._busy = self._pdf
+        return self._starts
+
+    def pdf(self) -> bytes:
+        self.starts()
+        data = self.worker.receive("pdf")
+        self.worker._busy = False
+        return data
 
 
 class started:
@@ -157,16 +179,20 @@ def serve():  # pragma: no cover (runs in the worker)
 
         weasy.load()
         while (message := _read(jobs)) is not None:
-            brief, files, base_url = pickle.loads(message)
+            brief, files, base_url, wanted_pdf = pickle.loads(message)
+            del message
             try:
-                reply = ("pdf", pdf.render(brief, files, base_url))
+                laid_out = pdf.LaidOut(brief, files, base_url)
+                _write(results, pickle.dumps(("starts", laid_out.starts())))
+                if wanted_pdf:
+                    _write(results, pickle.dumps(("pdf", laid_out.pdf()), pickle.HIGHEST_PROTOCOL))
             except PressroomError as error:
-                reply = ("error", (type(error), error.problems))
+                _write(results, pickle.dumps(("error", (type(error), error.problems))))
             except Exception:  # a bug: the build shows the traceback
                 import traceback
 
-                reply = ("crash", traceback.format_exc())
-            _write(results, pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+                _write(results, pickle.dumps(("crash", traceback.format_exc())))
+            laid_out = None
     except BaseException:
         code = 1
     finally:

@@ -28,12 +28,12 @@ def imported_by(*args: str, build_dir) -> str:
     return result.stderr
 
 
-@pytest.mark.parametrize("args", [("--list",), ("build", "--brief", FIRST, "--format", "html,epub")])
-def test_nothing_imports_weasyprint_or_pypdf_unless_a_pdf_is_made(args, tmp_path):
-    modules = imported_by(*args, build_dir=tmp_path)
-    assert "| weasyprint" not in modules and "| pypdf" not in modules
-    if args == ("--list",):
-        assert "markdown_it" not in modules and "jinja2" not in modules
+def test_listing_the_tasks_imports_no_renderer_and_a_build_no_pdf_reader(tmp_path):
+    listing = imported_by("--list", build_dir=tmp_path)
+    for module in ("weasyprint", "pypdf", "markdown_it", "jinja2"):
+        assert f"| {module}" not in listing, module
+    # every edition carries the PDF's page numbers, so every build lays out the PDF; none reads one
+    assert "| pypdf" not in imported_by("build", "--brief", FIRST, build_dir=tmp_path)
 
 
 def test_the_importtime_check_sees_weasyprint_when_a_pdf_is_made(tmp_path):
@@ -66,14 +66,18 @@ def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brie
     base = (project.build_dir / first_brief.slug).resolve().as_uri() + "/"
     running = worker.Worker()
     try:
-        good = running.submit(first_brief, {k: v for k, v in tree.items() if k != "index.html"}, base)()
+        job = running.submit(first_brief, {k: v for k, v in tree.items() if k != "index.html"}, base)
+        starts, good = job.starts(), job.pdf()
+        layout_only = running.submit(first_brief, tree, base, pdf=False).starts()
         bad = running.submit(first_brief, {"assets/x.css": b""}, base)  # no print.html
         with pytest.raises(BuildError) as caught:
-            bad()
+            bad.starts()
     finally:
         running.close()
     assert running.process.returncode == 0
-    assert good.startswith(b"%PDF-") and good == pdf.render(first_brief, tree, base)
+    here = pdf.LaidOut(first_brief, tree, base)
+    assert starts == layout_only == here.starts() and len(starts) >= 4
+    assert good.startswith(b"%PDF-") and good == here.pdf()
     assert caught.value.problems[0].code == "B401"
 
 
@@ -85,7 +89,7 @@ def test_a_worker_that_dies_is_reported_not_waited_for(project, first_brief):
         os.kill(running.pid, signal.SIGKILL)
         waiting = running.submit(first_brief, {}, "file:///nowhere/")
         with pytest.raises(BuildError) as caught:
-            waiting()
+            waiting.pdf()
     finally:
         running.close()
     assert "stopped before finishing" in str(caught.value.problems[0])

@@ -1,9 +1,11 @@
 """print.html -> PDF with WeasyPrint: tagged (PDF/UA-1), fonts embedded and subset, deterministic.
 
 WeasyPrint is imported here only (through :mod:`pressroom.weasy`), and only when a PDF is
-actually rendered; :func:`submit` hands the render to the PDF worker when a build runs one
-(:mod:`pressroom.worker`). Everything WeasyPrint fetches comes from the edition tree through
-the confined fetcher.
+actually laid out. Everything it fetches comes from the edition tree through the confined
+fetcher. ``layout`` gives the laid-out document (where each page begins comes from it, see
+pages.py), ``write`` its bytes: the PDF and the page numbers of the reading editions come from
+one layout. :func:`submit` does both in the PDF worker when a build runs one
+(:mod:`pressroom.worker`), so the build makes the reading editions while the PDF is written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from pathlib import Path
 from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
+from . import pdftags
+
+VARIANT = "pdf/ua-1"
 
 
 class _Capture(logging.Handler):
@@ -27,19 +32,15 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def submit(brief: Brief, files: Files, base_url: str):
-    """Start rendering; return a function that returns the PDF (or raises why there is none).
+def _options(brief: Brief) -> dict:
+    identifier = hashlib.md5(
+        f"{brief.metadata.identifier}|{brief.metadata.version}".encode()).hexdigest().encode()
+    return {"pdf_variant": VARIANT, "pdf_identifier": identifier}
 
-    With a PDF worker running, the render happens there while the caller goes on (with the
-    EPUB); otherwise here and now."""
-    from .. import worker
 
-    running = worker.active()
-    if running is None:
-        pdf = render(brief, files, base_url)
-        return lambda: pdf
-    job = {name: value for name, value in files.items() if name != "index.html"}
-    return running.submit(dataclasses.replace(brief, sections=()), job, base_url)
+def _failed(brief: Brief, exc: Exception) -> BuildError:
+    return BuildError(Problem("B401", f"the PDF could not be rendered: {exc}",
+                              "run with --debug for details", brief.sources[0].as_posix()))
 
 
 def fonts_key(files: Files, base_url: str) -> tuple:
@@ -55,8 +56,8 @@ def fonts_key(files: Files, base_url: str) -> tuple:
     return tuple(key)
 
 
-def render(brief: Brief, files: Files, base_url: str) -> bytes:
-    """Render ``print.html`` of an edition tree; ``base_url`` is where the tree will live."""
+def layout(brief: Brief, files: Files, base_url: str):
+    """Lay out ``print.html`` of an edition tree (``base_url`` is where the tree will live)."""
     from .. import weasy
 
     HTML = weasy.load().HTML
@@ -68,17 +69,55 @@ def render(brief: Brief, files: Files, base_url: str) -> bytes:
     try:
         html = HTML(string=read(files["print.html"]).decode("utf-8"),
                     base_url=base_url + "print.html", url_fetcher=fetcher)
-        identifier = hashlib.md5(
-            f"{brief.metadata.identifier}|{brief.metadata.version}".encode()).hexdigest().encode()
-        pdf = html.write_pdf(pdf_variant="pdf/ua-1", pdf_identifier=identifier,
-                             font_config=weasy.font_config(fonts_key(files, base_url)))
+        document = html.render(font_config=weasy.font_config(fonts_key(files, base_url)),
+                               **_options(brief))
     except Exception as exc:  # WeasyPrint raises many types; report one line
-        raise BuildError(Problem("B401", f"the PDF could not be rendered: {exc}",
-                                 "run with --debug for details", brief.sources[0].as_posix())) from exc
+        raise _failed(brief, exc) from exc
     finally:
         LOGGER.removeHandler(capture)
     if fetcher.refused:
         raise BuildError([Problem("B402", f"resource refused: {url}",
                                   "only files of the brief and of styles/ may be used",
                                   brief.sources[0].as_posix()) for url in fetcher.refused])
-    return pdf
+    return document
+
+
+def write(brief: Brief, document) -> bytes:
+    """The bytes of a laid-out document, its tag tree finished for PDF/UA (pdftags.py)."""
+    try:
+        return document.write_pdf(finisher=pdftags.finish, **_options(brief))
+    except Exception as exc:
+        raise _failed(brief, exc) from exc
+
+
+def render(brief: Brief, files: Files, base_url: str) -> bytes:
+    """Lay out and write ``print.html`` of an edition tree."""
+    return write(brief, layout(brief, files, base_url))
+
+
+class LaidOut:
+    """A layout made here: its page starts now, its PDF when asked for."""
+
+    def __init__(self, brief: Brief, files: Files, base_url: str):
+        from .. import pages
+
+        self.brief, self.document = brief, layout(brief, files, base_url)
+        self._starts = pages.starts(self.document)
+
+    def starts(self):
+        return self._starts
+
+    def pdf(self) -> bytes:
+        return write(self.brief, self.document)
+
+
+def submit(brief: Brief, files: Files, base_url: str, pdf: bool = True):
+    """Lay out ``print.html`` (and write the PDF if ``pdf``): in the PDF worker when one runs,
+    else here. Returns an object whose ``starts()`` gives the page starts and ``pdf()`` the PDF."""
+    from .. import worker
+
+    running = worker.active()
+    if running is None:
+        return LaidOut(brief, files, base_url)
+    job = {name: value for name, value in files.items() if name != "index.html"}
+    return running.submit(dataclasses.replace(brief, sections=()), job, base_url, pdf)
