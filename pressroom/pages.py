@@ -18,6 +18,7 @@ import bisect
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import BuildError, Problem
 from .verify import normalise
@@ -33,8 +34,12 @@ class PageStart:
     offset: int  # where they are in the print layout's text
 
 
+#: normalise() of one character, remembered: the walks below ask it of every character
+_unit = lru_cache(maxsize=4096)(normalise)
+
+
 def units(text: str) -> str:
-    return "".join(normalise(c) for c in text)
+    return "".join(map(_unit, text))
 
 
 # --------------------------------------------------------------------------- the PDF's pages
@@ -136,7 +141,7 @@ class Stream:
                 self._add(units(html.unescape(entity.group(0))), index, at)
                 at = entity.end()
             else:
-                self._add(normalise(doc[at]), index, at)
+                self._add(_unit(doc[at]), index, at)
                 at += 1
 
     def at(self, doc: int, index: int) -> int:
