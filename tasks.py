@@ -61,9 +61,14 @@ def _warn(warnings):
 def build(c, brief=None, format=None, strict=False, debug=False):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
     from pressroom import worker
-    from pressroom.build import build as run_build
 
-    worker.allow()  # a second process imports WeasyPrint while the sources are read
+    worker.allow()  # a second interpreter, started now, imports WeasyPrint while the sources are read
+    with worker.started(prepare=False):
+        _build(brief, format, strict, debug)
+
+
+def _build(brief, format, strict, debug):
+    from pressroom.build import build as run_build
 
     def progress(output):
         print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "

@@ -54,15 +54,22 @@ class Worker:
         self.pid = self.process.pid
         self._jobs, self._results = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._sender: threading.Thread | None = None
-        self._busy = False
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """Have the worker import WeasyPrint now (it waits for this or a job: a build with
+        nothing to render never imports it)."""
+        if not self._prepared:
+            self._prepared = True
+            _write(self._jobs, b"")
 
     def submit(self, brief, files, base_url, pdf: bool = True) -> Job:
         """Send one job: lay out ``print.html``, then (if ``pdf``) write the PDF."""
+        self.prepare()
         data = pickle.dumps((brief, files, base_url, pdf), protocol=pickle.HIGHEST_PROTOCOL)
         # the worker may still be importing WeasyPrint: a thread waits on the pipe, not the build
         self._sender = threading.Thread(target=_write, args=(self._jobs, data), daemon=True)
         self._sender.start()
-        self._busy = True
         return Job(self, pdf)
 
     def receive(self, expected: str):
@@ -71,21 +78,20 @@ class Worker:
         self._sender.join()
         message = _read(self._results)
         if message is None:
-            self._busy = False
             raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
                                      "run again; set PRESSROOM_WORKER=0 to render in one process"))
         kind, value = pickle.loads(message)
         if kind == expected:
             return value
-        self._busy = False
         if kind == "error":
             error_type, problems = value
             raise error_type(problems)
         raise RuntimeError(f"the PDF worker failed:\n{value}")
 
     def close(self) -> None:
-        if self._busy:  # the build failed while the worker rendered: stop it
-            self.process.terminate()
+        # whatever it is doing (starting, importing, rendering for a build that failed), stop it:
+        # SIGTERM ends it at once, removing its fonts' temporary folders
+        self.process.terminate()
         for stream in (self.process.stdin, self.process.stdout):
             try:
                 stream.close()
@@ -104,28 +110,31 @@ class Job:
     def starts(self):
         if self._starts is None:
             self._starts = self.worker.receive("starts")
-            self.worker._busy = self._pdf
         return self._starts
 
     def pdf(self) -> bytes:
         self.starts()
         data = self.worker.receive("pdf")
-        self.worker._busy = False
         return data
 
 
 class started:
-    """``with worker.started(needed):`` runs a worker for the block when ``needed`` and useful."""
+    """``with worker.started():`` a worker for the block, when useful, importing WeasyPrint.
 
-    def __init__(self, needed: bool = True):
-        self.needed = needed
-        self.worker: Worker | None = None
+    The command line starts one idle (``prepare=False``) before it reads its arguments, so the
+    interpreter's start-up is done by the time a build asks it to prepare."""
+
+    def __init__(self, prepare: bool = True):
+        self.prepare = prepare
+        self.worker: Worker | None = None  # the worker this block started (and stops)
 
     def __enter__(self):
         global _active
-        if self.needed and _active is None and wanted():
+        if _active is None and wanted():
             self.worker = _active = Worker()
-        return self.worker
+        if _active is not None and self.prepare:
+            _active.prepare()
+        return _active
 
     def __exit__(self, *exc):
         global _active
@@ -177,8 +186,13 @@ def serve():  # pragma: no cover (runs in the worker)
         from .editions import pdf
         from .errors import PressroomError
 
+        message = _read(jobs)  # the build's word to prepare, or its first job
+        if message is None:
+            return
         weasy.load()
-        while (message := _read(jobs)) is not None:
+        if not message:
+            message = _read(jobs)
+        while message is not None:
             brief, files, base_url, wanted_pdf = pickle.loads(message)
             del message
             try:
@@ -193,6 +207,7 @@ def serve():  # pragma: no cover (runs in the worker)
 
                 _write(results, pickle.dumps(("crash", traceback.format_exc())))
             laid_out = None
+            message = _read(jobs)
     except BaseException:
         code = 1
     finally:

@@ -74,11 +74,20 @@ def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brie
             bad.starts()
     finally:
         running.close()
-    assert running.process.returncode == 0
+    assert running.process.returncode is not None
     here = pdf.LaidOut(first_brief, tree, base)
     assert starts == layout_only == here.starts() and len(starts) >= 4
     assert good.startswith(b"%PDF-") and good == here.pdf()
     assert caught.value.problems[0].code == "B401"
+
+
+def test_a_worker_is_stopped_with_its_build_whatever_it_was_doing():
+    for prepare in (False, True):  # idle, or importing WeasyPrint for a build that then failed
+        running = worker.Worker()
+        if prepare:
+            running.prepare()
+        running.close()
+        assert running.process.returncode is not None
 
 
 def test_a_worker_that_dies_is_reported_not_waited_for(project, first_brief):
