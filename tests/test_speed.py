@@ -174,3 +174,18 @@ def test_the_epub_container_is_what_zipfile_writes_and_reuses_compressed_fonts(t
     assert epubzip.compressed(font, 6) is epubzip.compressed(font, 6)  # compressed once
     font.write_bytes(b"changed")
     assert zipfile.ZipFile(io.BytesIO(epubzip.write(entries, stamp))).read("EPUB/fonts/font.ttf") == b"changed"
+
+
+def test_page_walk_places_are_packed_and_answer_as_the_list_of_tuples_did():
+    from pressroom import pages
+
+    docs = ["<body><p>Caf&eacute; one</p></body>", "<body><p>two <img src='x'> ﬁve</p></body>"]
+    stream = pages.Stream(docs)
+    assert stream.joined == "caféonetwo#five"
+    places = [stream.where[i] for i in range(len(stream.where))]
+    assert places == sorted(places) and places[0] == (0, docs[0].index("Caf"))
+    assert stream.where.keys.itemsize == 8  # one integer a unit, not a tuple
+    for doc, index in [(0, 0), (0, 15), (1, 0), (1, docs[1].index("ﬁ")), (1, 10**6)]:
+        import bisect
+
+        assert stream.at(doc, index) == bisect.bisect_left(places, (doc, index))
