@@ -125,7 +125,10 @@ def machine() -> dict:
         try:
             for line in Path(path).read_text().splitlines():
                 if line.startswith(field):
-                    info[key] = " ".join(line.split(":", 1)[1].split())
+                    value = " ".join(line.split(":", 1)[1].split())
+                    if key == "memory" and value.endswith(" kB"):
+                        value = f"{int(value[:-3]) / 2**20:.1f} GiB"
+                    info[key] = value
                     break
         except OSError:
             pass

@@ -44,14 +44,15 @@ def wanted() -> bool:
 
 
 def active() -> Worker | None:
-    return _active
+    """The worker of this process (a process forked from the build, as a pool's, has none)."""
+    return _active if _active is not None and _active.owner == os.getpid() else None
 
 
 class Worker:
     def __init__(self):
         self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, bufsize=0)
-        self.pid = self.process.pid
+        self.pid, self.owner = self.process.pid, os.getpid()
         self._jobs, self._results = self.process.stdin.fileno(), self.process.stdout.fileno()
         self._sender: threading.Thread | None = None
         self._prepared = False
@@ -130,15 +131,15 @@ class started:
 
     def __enter__(self):
         global _active
-        if _active is None and wanted():
+        if active() is None and wanted():
             self.worker = _active = Worker()
-        if _active is not None and self.prepare:
+        if active() is not None and self.prepare:
             _active.prepare()
-        return _active
+        return active()
 
     def __exit__(self, *exc):
         global _active
-        if self.worker is not None:
+        if self.worker is not None and self.worker.owner == os.getpid():
             _active = None
             self.worker.close()
         return False

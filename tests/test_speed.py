@@ -189,3 +189,14 @@ def test_page_walk_places_are_packed_and_answer_as_the_list_of_tuples_did():
         import bisect
 
         assert stream.at(doc, index) == bisect.bisect_left(places, (doc, index))
+
+
+def test_a_process_forked_from_the_build_does_not_use_its_worker(monkeypatch):
+    running = worker.Worker()
+    try:
+        monkeypatch.setattr(worker, "_active", running)
+        assert worker.active() is running
+        monkeypatch.setattr(running, "owner", -1)  # as seen from a forked pool process
+        assert worker.active() is None
+    finally:
+        running.close()
