@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WHOLE = ("bare", "full", "pdf", "epub", "html", "noop")
+WHOLE = ("bare", "bare_ua", "full", "pdf", "epub", "html", "noop")
 WARM = ("warm_bare", "warm")
 LABELS = {
     "bare": "WeasyPrint alone: python -m weasyprint print.html (baseline)",
+    "bare_ua": "WeasyPrint alone, tagged like ours: --pdf-variant pdf/ua-1",
     "full": "invoke build: PDF, EPUB and HTML",
     "pdf": "invoke build --format pdf",
     "epub": "invoke build --format epub",
