@@ -268,7 +268,7 @@ def link_to_nowhere(draft: Draft):
             if links.is_internal(href) and draft.targets.resolve(href, source.path) is None:
                 yield _problem("C310", f"link '{href}' points to no heading or section of this brief",
                                "link to #heading-id, a listed section file, or section.md#heading-id",
-                               source.where, line, _col(source, line, f"({href}"), "error")
+                               source.where, line, _col(source, line, f"({href}") + 1, "error")
 
 
 # --------------------------------------------------------------------------- typography
