@@ -73,8 +73,9 @@ def build(c, brief=None, format=None, strict=False, debug=False):
 @task(help={"brief": "a slug, folder or .md file (default: every brief)",
             "format": "editions to verify (default: those in build/)", "debug": "show tracebacks",
             "strict": "fail on warnings of the manuscript too",
-            "epubcheck": "also run EPUBCheck on the EPUB (default: on)"})
-def check(c, brief=None, format=None, strict=False, epubcheck=True, debug=False):
+            "epubcheck": "also run EPUBCheck on the EPUB (default: on)",
+            "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
+def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
     """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
     from pressroom import lint, manuscript, verify
     from pressroom.build import output_paths
@@ -93,12 +94,19 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, debug=False)
         for item in briefs:
             paths = output_paths(project.build_dir, item.slug)
             chosen = _formats(format) if format else tuple(e for e in paths if paths[e].exists())
-            if not chosen:
+            if not chosen and not accessibility:
                 print(f"{item.slug}: manuscript checked; no outputs to verify (invoke build makes them)")
                 continue
-            found = verify.verify_outputs(item, project.build_dir, epubcheck, chosen)
+            found = verify.verify_outputs(item, project.build_dir, epubcheck, chosen) if chosen else []
+            if accessibility:
+                from pressroom import accessibility as a11y
+
+                more, report = a11y.check_outputs(item, project.build_dir)
+                for line in report:
+                    print(f"{item.slug}: {line}")
+                found += more
             problems += found
-            if not found:
+            if not found and chosen:
                 print(f"{item.slug}: manuscript checked; every section, heading and note is in "
                       f"the {', '.join(sorted(chosen))} edition(s)")
         if problems:
