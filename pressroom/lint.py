@@ -173,7 +173,7 @@ def final_fields(draft: Draft):
         if field.final and values.get(field.name) in (None, "", []):
             where = "source/house.yaml or " + draft.meta_where if field.house else draft.meta_where
             yield _problem("M206", f"status is final but '{field.name}' is missing",
-                           f"add '{field.name}:' to {where} ({field.doc.split(';')[0]})",
+                           f"add '{field.name}:' to {where}",
                            draft.meta_where, draft.lines.get("status", 1), severity="error")
 
 
