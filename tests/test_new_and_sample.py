@@ -111,3 +111,28 @@ def test_a_link_left_unrewritten_is_caught_by_epubcheck(sample, tmp_path):
     path.write_bytes(render(damaged, project, ("epub",))["epub"])
     problems = verify.run_epubcheck(path)
     assert [p.message.split(":")[0] for p in problems] == ["ERROR RSC-012"]  # fragment not defined
+
+
+NOTES_AND_CALLS = [("Place names follow the forms", "then by rail through Tbilisi to Kars"),
+                   ("Days in transit are typical waits", "spends on each leg, are in the table"),
+                   ("A common transit document is an example", "which a single transit document")]
+
+
+def notes_away_from_their_calls(pdf: bytes) -> list[str]:
+    pages = [" ".join(text.split()) for text in verify.pdf_pages(pdf)]
+    page_of = lambda needle: next(i for i, text in enumerate(pages) if needle in text)  # noqa: E731
+    return [note for note, call in NOTES_AND_CALLS if page_of(note) != page_of(call)]
+
+
+@pytest.mark.slow
+def test_each_footnote_is_printed_on_the_page_of_its_call(sample):
+    project, brief, _ = sample
+    assert notes_away_from_their_calls(render(brief, project, ("pdf",))["pdf"]) == []
+
+
+@pytest.mark.slow
+def test_a_margin_on_the_footnote_area_pushes_notes_to_later_pages(scratch):
+    css = scratch.styles_dir / "print.css"
+    css.write_text(css.read_text().replace("padding-top: 3pt; } }", "padding-top: 3pt; margin-top: 8pt; } }"))
+    (brief,), _ = manuscript.load(scratch, SAMPLE)
+    assert notes_away_from_their_calls(render(brief, scratch, ("pdf",))["pdf"]) != []
