@@ -43,7 +43,8 @@ class Draft:
     """A brief as the lint sees it: its metadata as written and its parsed sources."""
 
     folder: Path | None  # the brief's folder; None for a single-file brief
-    meta_where: str  # the file holding the metadata
+    meta_path: Path  # the file holding the metadata
+    meta_where: str  # the same, as shown in findings
     data: dict
     lines: dict  # metadata key -> line
     house: dict
@@ -106,26 +107,26 @@ def read_draft(location: Path, house: dict) -> Draft | None:
         header, body, offset = manuscript.split_front_matter(text, where, quiet)
         data, lines = (manuscript.load_yaml(header, where, quiet, line_offset=1)
                        if header.strip() else ({}, {}))
-        files = [(location, body, offset)]
+        files, texts = [(location, body, offset)], {location: text}
     else:
         data, lines = manuscript.load_yaml(text, where, quiet)
-        files = []
+        files, texts = [], {}
         for name in dict.fromkeys(map(str, _listed(data))):
             path = location / name
             if manuscript._inside(path, location) and path.is_file():
                 body = manuscript.read_text(path, quiet)
                 if body is not None:
                     files.append((path, body, 0))
+                    texts[path] = body
     if data is None:
         return None
     parsed = manuscript.parse_sections(files)
     sources = []
     for (path, _, offset), (_, _, _, result, _) in zip(files, parsed):
-        lines_of = path.read_text(encoding="utf-8-sig", errors="replace").replace("\r\n", "\n").split("\n")
         skip, table = _not_prose(result, offset)
-        skip |= set(range(1, offset + 1))
-        sources.append(Source(path, shown(path), lines_of, result, skip, table))
-    return Draft(None if single else location, where, data, lines, house, sources,
+        skip |= set(range(1, offset + 1))  # front matter
+        sources.append(Source(path, shown(path), texts[path].split("\n"), result, skip, table))
+    return Draft(None if single else location, meta_path, where, data, lines, house, sources,
                  links.Targets(parsed))
 
 
@@ -189,7 +190,7 @@ def key_point_count(draft: Draft):
 def _section_items(draft: Draft):
     """(name, line, column) of each item under `sections:` in brief.yaml."""
     try:
-        node = yaml.compose(Path(draft.meta_where).read_text(encoding="utf-8-sig"))
+        node = yaml.compose(draft.meta_path.read_text(encoding="utf-8-sig"))
     except (yaml.YAMLError, OSError):
         return
     for key, value in getattr(node, "value", []) if isinstance(node, yaml.MappingNode) else []:

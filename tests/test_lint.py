@@ -1,7 +1,8 @@
 """`invoke check`'s lint: a corpus of flawed briefs (tests/lint/<case>/), one flaw each.
 
-A new case is a new folder: ``brief/`` holds the brief, ``expected.yaml`` the one
-finding (code, file, line, column) the lint must report for it, and nothing else.
+A new case is a new folder: ``brief/`` holds the brief (or ``brief.md``, a single-file
+brief), ``expected.yaml`` the one finding (code, file, line, column) the lint must report
+for it, and nothing else.
 """
 
 import os
@@ -26,13 +27,18 @@ def expected(case: Path) -> dict:
     return yaml.safe_load((case / "expected.yaml").read_text(encoding="utf-8"))
 
 
+def brief_of(case: Path) -> Path:
+    return case / "brief.md" if (case / "brief.md").is_file() else case / "brief"
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_each_flaw_is_caught_with_its_code_file_line_and_column(case):
     want = expected(case)
-    found = lint.lint(Project(ROOT), str(case / "brief"))
+    found = lint.lint(Project(ROOT), str(brief_of(case)))
     assert [(p.code, Path(p.path).name, p.line, p.col or 1) for p in found] == [
         (want["code"], want["file"], want["line"], want["col"])]
-    assert Path(found[0].path).resolve() == (case / "brief" / want["file"]).resolve()
+    folder = brief_of(case) if brief_of(case).is_dir() else case
+    assert Path(found[0].path).resolve() == (folder / want["file"]).resolve()
 
 
 def test_every_rule_has_a_case_in_the_corpus():
