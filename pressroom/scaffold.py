@@ -6,6 +6,7 @@ The brief.yaml lists every metadata field with the sentence that documents it
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import textwrap
@@ -15,10 +16,11 @@ import yaml
 
 from . import markdown
 from .errors import ManuscriptError, Problem
-from .manuscript import Project, shown
-from .model import FIELDS
+from .manuscript import Collector, Project, load_house, shown
+from .model import FIELDS, Metadata
 
 FIRST_SECTION = "01-introduction.md"
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Metadata) if isinstance(f.default, str)}
 _EXAMPLES = {"str": "…", "int": "1", "date": "YYYY-MM-DD", "status": "draft", "paper": "a4"}
 
 INTRODUCTION = """\
@@ -30,8 +32,12 @@ Write the first section here. Each section is one Markdown file; list them in or
 """
 
 
-def brief_yaml(title: str) -> str:
-    """The text of a new brief.yaml: the title, `status: draft`, every other field commented."""
+def brief_yaml(title: str, house: dict | None = None) -> str:
+    """The text of a new brief.yaml: the title, `status: draft`, every other field commented.
+
+    A field with a default (the house's, or the model's) shows it as its example when it is short.
+    """
+    house = house or {}
     out = ["# Editorial metadata of the brief. Uncomment a field to use it; house defaults",
            "# (marked 'house') come from source/house.yaml and may be overridden here.",
            "# `invoke check` says which fields a brief needs before it becomes `status: final`.", ""]
@@ -48,7 +54,9 @@ def brief_yaml(title: str) -> str:
         elif field.kind == "list":
             out += [f"# {field.name}:", "#   - …"]
         else:
-            out.append(f"# {field.name}: {_EXAMPLES[field.kind]}")
+            default = str(house.get(field.name, _DEFAULTS.get(field.name) or ""))
+            example = default if default and len(default) <= 60 and "\n" not in default else None
+            out.append(f"# {field.name}: {example or _EXAMPLES[field.kind]}")
         out.append("")
     out += ["# The section files, in reading order.", "sections:", f"  - {FIRST_SECTION}", ""]
     return "\n".join(out)
@@ -71,7 +79,8 @@ def new_brief(project: Project, title: str, slug: str | None = None) -> Path:
     project.source_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{slug}-", dir=project.source_dir))
     try:
-        (staging / "brief.yaml").write_text(brief_yaml(title), encoding="utf-8")
+        house = load_house(project, Collector())  # its problems are the build's to report
+        (staging / "brief.yaml").write_text(brief_yaml(title, house), encoding="utf-8")
         (staging / FIRST_SECTION).write_text(INTRODUCTION.format(slug=slug), encoding="utf-8")
         staging.chmod(0o755)
         staging.rename(folder)  # all or nothing
