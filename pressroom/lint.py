@@ -45,6 +45,8 @@ class Draft:
     folder: Path | None  # the brief's folder; None for a single-file brief
     meta_path: Path  # the file holding the metadata
     meta_where: str  # the same, as shown in findings
+    meta_text: str  # its YAML (the front matter of a single-file brief)
+    meta_offset: int  # lines before the YAML in its file
     data: dict
     lines: dict  # metadata key -> line
     house: dict
@@ -108,8 +110,10 @@ def read_draft(location: Path, house: dict) -> Draft | None:
         data, lines = (manuscript.load_yaml(header, where, quiet, line_offset=1)
                        if header.strip() else ({}, {}))
         files, texts = [(location, body, offset)], {location: text}
+        meta_text, meta_offset = header, 1
     else:
         data, lines = manuscript.load_yaml(text, where, quiet)
+        meta_text, meta_offset = text, 0
         files, texts = [], {}
         for name in dict.fromkeys(map(str, _listed(data))):
             path = location / name
@@ -126,8 +130,8 @@ def read_draft(location: Path, house: dict) -> Draft | None:
         skip, table = _not_prose(result, offset)
         skip |= set(range(1, offset + 1))  # front matter
         sources.append(Source(path, shown(path), texts[path].split("\n"), result, skip, table))
-    return Draft(None if single else location, meta_path, where, data, lines, house, sources,
-                 links.Targets(parsed))
+    return Draft(None if single else location, meta_path, where, meta_text, meta_offset, data, lines,
+                 house, sources, links.Targets(parsed))
 
 
 def _listed(data: dict) -> list:
@@ -187,14 +191,20 @@ def key_point_count(draft: Draft):
                        severity="error" if draft.final else "warning")
 
 
+def _metadata_nodes(draft: Draft):
+    """(key, value node) of each field of the metadata, as YAML nodes (they know their place)."""
+    try:
+        node = yaml.compose(draft.meta_text)
+    except yaml.YAMLError:
+        return
+    if isinstance(node, yaml.MappingNode):
+        yield from ((key.value, value) for key, value in node.value)
+
+
 def _section_items(draft: Draft):
     """(name, line, column) of each item under `sections:` in brief.yaml."""
-    try:
-        node = yaml.compose(draft.meta_path.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, OSError):
-        return
-    for key, value in getattr(node, "value", []) if isinstance(node, yaml.MappingNode) else []:
-        if key.value == "sections" and isinstance(value, yaml.SequenceNode):
+    for key, value in _metadata_nodes(draft):
+        if key == "sections" and isinstance(value, yaml.SequenceNode):
             for item in value.value:
                 yield str(item.value), item.start_mark.line + 1, item.start_mark.column + 1
 
@@ -280,23 +290,48 @@ _ATTRIBUTES = re.compile(r"^\s*\{[^}]*\}\s*$")
 _MARKERS = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?")
 
 
+#: Metadata printed as written (the typographer does not see it), so linted like prose.
+PROSE_FIELDS = ("title", "subtitle", "short_title", "authors", "summary", "key_points", "keywords", "about")
+
+
+def _blank(match: re.Match) -> str:
+    return "\0" * len(match.group())  # keeps columns
+
+
 def _prose(draft: Draft):
-    """(source, line number, text) of every line of prose, with code and link targets blanked out."""
+    """(file, line number, text, in a table) of every line of prose; code, link targets and YAML
+    syntax blanked out."""
     for source in draft.sources:
         for number, text in enumerate(source.lines, 1):
-            if number in source.skip or _ATTRIBUTES.match(text):
-                continue
-            blank = lambda m: "\0" * len(m.group())  # noqa: E731 - keeps columns
-            yield source, number, _LINK_TARGET.sub(blank, _CODE_SPAN.sub(blank, text))
+            if number not in source.skip and not _ATTRIBUTES.match(text):
+                yield (source.where, number, _LINK_TARGET.sub(_blank, _CODE_SPAN.sub(_blank, text)),
+                       number in source.table)
+    text = draft.meta_text
+    keep = [False] * len(text)
+    for key, value in _metadata_nodes(draft):
+        if key in PROSE_FIELDS:
+            for node in value.value if isinstance(value, yaml.SequenceNode) else [value]:
+                if not isinstance(node, yaml.ScalarNode):
+                    continue
+                start, end = node.start_mark.index, node.end_mark.index
+                if node.style in ('"', "'"):
+                    start, end = start + 1, end - 1
+                elif node.style in ("|", ">"):
+                    start = text.find("\n", start) + 1  # past the indicator
+                keep[start:end] = [True] * max(0, end - start)
+    masked = "".join(c if keep[i] or c == "\n" else "\0" for i, c in enumerate(text))
+    for number, line in enumerate(masked.split("\n"), 1 + draft.meta_offset):
+        if line.strip("\0"):
+            yield draft.meta_where, number, line, False
 
 
 def _typography(code: str, pattern: str, message: str, hint: str):
     expression = re.compile(pattern)
 
     def check(draft: Draft):
-        for source, number, text in _prose(draft):
+        for where, number, text, _ in _prose(draft):
             for match in expression.finditer(text):
-                yield _problem(code, message, hint, source.where, number, match.start() + 1)
+                yield _problem(code, message, hint, where, number, match.start() + 1)
     check.__name__ = f"typography_{code}"
     return rule(code)(check)
 
@@ -308,13 +343,13 @@ _typography("T603", r"(?<!-)--(?!-)", "double hyphen", "type – (en dash) for r
 
 @rule("T604")
 def double_space(draft: Draft):
-    for source, number, text in _prose(draft):
-        if number in source.table:
+    for where, number, text, in_table in _prose(draft):
+        if in_table:  # cells may be padded to line up
             continue
         start = _MARKERS.match(text).end()
-        for match in re.finditer(r"(?<=\S) {2,}(?=\S)", text[start:]):
+        for match in re.finditer(r"(?<=[^\s\0]) {2,}(?=[^\s\0])", text[start:]):
             yield _problem("T604", "two or more spaces between words", "keep one space",
-                           source.where, number, start + match.start() + 1)
+                           where, number, start + match.start() + 1)
 
 
 @rule("T605")
