@@ -140,8 +140,8 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         level = int(token.tag[1])
         text = _plain(tokens[i + 1], 0)
         line = _line(token, offset)
-        if previous and level > previous + 1:
-            result.skipped_levels.append((line, previous, level))
+        if level > max(previous, 1) + 1:  # a section starts at level 1 (its title)
+            result.skipped_levels.append((line, max(previous, 1), level))
         previous = level
         base = slugify(text)
         anchor, n = base, 2
