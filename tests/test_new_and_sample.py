@@ -40,7 +40,8 @@ def test_invoke_new_makes_a_brief_that_builds_as_a_clean_draft(tmp_path):
     project = manuscript.Project(tmp_path)
     folder = tmp_path / "source" / "water-the-next-crisis"
     assert sorted(p.name for p in folder.iterdir()) == ["01-introduction.md", "brief.yaml"]
-    assert "\n# publisher: Pressroom Policy Institute\n" in (folder / "brief.yaml").read_text()  # house default
+    house_default = "\n# publisher: Pressroom Policy Institute\n"
+    assert house_default in (folder / "brief.yaml").read_text()
     assert lint.lint(project, folder.name) == []
     result = build(project, folder.name)
     assert {o.edition for o in result.outputs} == {"html", "pdf", "epub"} and not result.warnings
