@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIRST = "azerbaijan-between-moscow-and-the-west"
 SIZES = (1, 40, 200)
 RUNS = 5
+RUNS_LARGE = 3  # ×200 by default: each of its rounds is six renders of 400 pages (~2 minutes)
 QUICK_SIZES, QUICK_RUNS = (1,), 3
 WARM_UP_TO = 40  # the warm process and the tagged baseline up to this size (×200: +8 minutes)
 
@@ -111,6 +112,7 @@ class Size:
         self.cpu: dict[str, list[float]] = {m: [] for m in WHOLE}
         self.prepared = work / "prepared"  # a finished build: print.html, and the no-op's target
         self.pages = 0
+        self.runs = RUNS
 
     def prepare(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
@@ -256,16 +258,18 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
         readme: Path | None = None, say=print) -> dict:
     started, load = time.perf_counter(), os.getloadavg()
     sizes = tuple(sizes or (QUICK_SIZES if quick else SIZES))
+    chosen = runs
     runs = runs or (QUICK_RUNS if quick else RUNS)
     bench_dir = build_dir / "bench"
     measured = []
     for times in sizes:
         brief = scaled_brief(times, bench_dir / "briefs")
         size = Size(times, brief, bench_dir / "runs" / f"x{times}")
+        size.runs = chosen or (RUNS_LARGE if times >= 200 and not quick else runs)
         say(f"×{times}: preparing {brief.relative_to(build_dir.parent) if brief.is_relative_to(build_dir.parent) else brief}")
         size.prepare()
-        for index in range(runs):
-            say(f"×{times}: round {index + 1} of {runs}")
+        for index in range(size.runs):
+            say(f"×{times}: round {index + 1} of {size.runs}")
             size.round()
         if times <= WARM_UP_TO:
             say(f"×{times}: warm process, {runs} rebuilds")

@@ -69,7 +69,7 @@ def results(sizes: list, runs: int, quick: bool, started: float, load: tuple,
             if "peak_mib" in entry:
                 entry["peak_ratio"] = entry["peak_mib"] / measures["bare"]["peak_mib"]
                 entry["cpu_ratio"] = entry["cpu"] / measures["bare"]["cpu"]
-        data["sizes"][f"x{size.times}"] = {"times": size.times, "brief": size.slug,
+        data["sizes"][f"x{size.times}"] = {"times": size.times, "brief": size.slug, "runs": size.runs,
                                            "sections": len(list(size.brief.glob("*.md"))),
                                            "pages": size.pages, "measures": measures}
     data["targets"] = targets(data["sizes"])
@@ -140,12 +140,12 @@ def table(data: dict) -> str:
     m = data["machine"]
     lines = [f"{m.get('cpu', '?')}, {m['cores']} cores, {m.get('memory', '?')} RAM; {m['system']}; "
              f"Python {m['python']}, WeasyPrint {m['weasyprint']}. {data['date']}, commit "
-             f"{data['commit'] or '?'}; medians of {data['runs']} runs; load average "
+             f"{data['commit'] or '?'}; medians of the runs given for each brief; load average "
              f"{data['load']['before'][0]:.1f} before, {data['load']['after'][0]:.1f} after.", ""]
     lines += ["| brief | what | median s | min–max s | × baseline | peak MiB (× baseline) "
               "| CPU s (× baseline) |", "|---|---|---:|---:|---:|---:|---:|"]
     for key, size in data["sizes"].items():
-        where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages)"
+        where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages; {size['runs']} runs)"
         for name in WHOLE + WARM:
             if name not in size["measures"]:
                 continue
