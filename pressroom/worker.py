@@ -107,10 +107,11 @@ class Job:
     def __init__(self, worker: Worker, pdf: bool):
         self.worker, self._pdf = worker, pdf
         self._starts = None
+        self.page_count = 0
 
     def starts(self):
         if self._starts is None:
-            self._starts = self.worker.receive("starts")
+            self._starts, self.page_count = self.worker.receive("starts")
         return self._starts
 
     def pdf(self) -> bytes:
@@ -198,7 +199,7 @@ def serve():  # pragma: no cover (runs in the worker)
             del message
             try:
                 laid_out = pdf.LaidOut(brief, files, base_url)
-                _write(results, pickle.dumps(("starts", laid_out.starts())))
+                _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count))))
                 if wanted_pdf:
                     _write(results, pickle.dumps(("pdf", laid_out.pdf()), pickle.HIGHEST_PROTOCOL))
             except PressroomError as error:

@@ -1,11 +1,13 @@
 """What makes builds fast keeps the output the same: the PDF worker, the quick WeasyPrint
 import, the shared font configuration, and imports only of what an edition needs."""
 
+import io
 import os
 import subprocess
 import sys
 
 import pytest
+from pypdf import PdfReader
 
 from conftest import FIRST, ROOT
 from pressroom import weasy, worker
@@ -77,6 +79,7 @@ def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brie
     assert running.process.returncode is not None
     here = pdf.LaidOut(first_brief, tree, base)
     assert starts == layout_only == here.starts() and len(starts) >= 4
+    assert job.page_count == here.page_count == len(PdfReader(io.BytesIO(good)).pages)
     assert good.startswith(b"%PDF-") and good == here.pdf()
     assert caught.value.problems[0].code == "B401"
 

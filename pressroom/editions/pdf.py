@@ -96,13 +96,14 @@ def render(brief: Brief, files: Files, base_url: str) -> bytes:
 
 
 class LaidOut:
-    """A layout made here: its page starts now, its PDF when asked for."""
+    """A layout made here: its page starts and page count now, its PDF when asked for."""
 
     def __init__(self, brief: Brief, files: Files, base_url: str):
         from .. import pages
 
         self.brief, self.document = brief, layout(brief, files, base_url)
         self._starts = pages.starts(self.document)
+        self.page_count = len(self.document.pages)
 
     def starts(self):
         return self._starts
