@@ -101,6 +101,9 @@ class PressroomError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):  # keep the problems when an error crosses a process boundary
+        return (type(self), (self.problems,))
+
 
 class ManuscriptError(PressroomError):
     """The sources of a brief are wrong: the writer can fix it."""

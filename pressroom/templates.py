@@ -12,6 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
+
+from . import inputs
 
 
 @lru_cache(maxsize=8)
@@ -30,4 +33,29 @@ def environment(layouts_dir: Path) -> jinja2.Environment:
 
 
 def render(layouts_dir: Path, name: str, **context) -> str:
-    return environment(layouts_dir).get_template(name).render(**context)
+    env = environment(layouts_dir)
+    if inputs.active():
+        inputs.note(*layout_files(env, layouts_dir, name))
+    return env.get_template(name).render(**context)
+
+
+def layout_files(env: jinja2.Environment, layouts_dir: Path, name: str) -> set[Path]:
+    """The layout ``name`` and every layout it extends, includes or imports, transitively.
+
+    A reference Jinja cannot resolve statically (a name computed at render time)
+    makes every file of layouts/ count, so the build cache never misses one.
+    """
+    found: set[Path] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        path = layouts_dir / current
+        if path in found:
+            continue
+        found.add(path)
+        source = env.loader.get_source(env, current)[0]
+        for ref in jinja2.meta.find_referenced_templates(env.parse(source)):
+            if ref is None:
+                return {p for p in layouts_dir.rglob("*") if p.is_file()}
+            todo.append(ref)
+    return found
