@@ -95,6 +95,15 @@ def check(c, brief=None, format=None, epubcheck=True, debug=False):
     _run(run, debug)
 
 
+@task(help={"brief": "a slug under source/, a folder or a .md file (default: the first brief)",
+            "port": "port on 127.0.0.1 (default 8000; 0 picks a free one)", "debug": "show tracebacks"})
+def preview(c, brief=None, port=8000, debug=False):
+    """Serve a live preview of one brief (HTML and PDF) that rebuilds on every save; Ctrl-C stops it."""
+    from pressroom.preview import serve
+
+    _run(lambda: serve(_project(), brief, int(port)), debug)
+
+
 @task
 def clean(c):
     """Remove build/ (every generated output)."""
