@@ -84,6 +84,36 @@ class Preview:
                           built=dt.datetime.now().strftime("%H:%M:%S"), seconds=round(timings["pdf"], 2))
             return timings
 
+    def edit(self, path: Path, text: str, timeout: float = 30.0) -> dict[str, float]:
+        """Bench hook for a watching preview: save ``text`` to ``path``, then return the seconds
+        until the page was told of the new HTML edition and of the new PDF (or of an error).
+
+        Unlike :meth:`rebuild`, this includes noticing the save (watchfiles) and its debounce,
+        so it is what an editor waits for. Needs :meth:`watch` running (see PreviewServer).
+        """
+        listener = self.subscribe()
+        try:
+            listener.get()  # the state as it was
+            html, pdf = self.state["html"], self.state["pdf"]
+            start = time.perf_counter()
+            Path(path).write_text(text, encoding="utf-8")
+            timings: dict[str, float] = {}
+            while "pdf" not in timings and "error" not in timings:
+                message = listener.get(timeout=max(0.0, start + timeout - time.perf_counter()))
+                if message is None:
+                    break
+                state = json.loads(message)
+                now = time.perf_counter() - start
+                if state["html"] != html:
+                    timings.setdefault("html", now)
+                if state["pdf"] != pdf:
+                    timings["pdf"] = now
+                if state["errors"] and not state["busy"]:
+                    timings["error"] = now
+            return timings
+        finally:
+            self.unsubscribe(listener)
+
     def _publish(self, **changes) -> None:
         self.state.update(changes, generation=self.state["generation"] + 1)
         message = json.dumps(self.state)
