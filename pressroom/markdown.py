@@ -74,7 +74,7 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     result = Parsed(tokens)
     _sanitise_attrs(tokens, result, line_offset)
     _number_headings(tokens, result, line_offset, used_ids)
-    defined = _notes(tokens, env, result, line_offset, note_offset)
+    defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
     return result
 
@@ -85,6 +85,9 @@ def _line(token: Token, offset: int) -> int:
 
 def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
     for token in _walk(tokens):
+        for key, value in (token.meta or {}).pop("insecure_attrs", {}).items():
+            # a block's {attributes} stand on the line above it
+            result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset) - 1))
         if token.type in ("link_open", "image") or not token.attrs:
             continue
         clean: dict = {}
@@ -150,20 +153,16 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         result.headings.append((level, text, anchor, line))
 
 
-def _notes(tokens, env, result: Parsed, offset: int, note_offset: int) -> set[int]:
+def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
     """Record defined notes; report references to undefined notes and unused definitions."""
     refs = env.get("footnotes", {}).get("refs", {})
-    referenced: set[int] = set()
-    for token in _walk(tokens):
-        if token.type == "footnote_ref":
-            referenced.add(token.meta["id"])
-    defined: set[int] = set()
-    for i, token in enumerate(tokens):
-        if token.type == "footnote_open":
-            defined.add(token.meta["id"])
-            if token.meta["id"] not in referenced:
-                line = next((_line(t, offset) for t in tokens[i:] if t.map), offset + 1)
-                result.unused_notes.append((token.meta.get("label", "?"), line))
+    defined = {t.meta["id"] for t in tokens if t.type == "footnote_open"}
+    lines = text.split("\n")
+    for key, ident in refs.items():
+        if ident == -1:  # defined, never referenced: markdown-it drops it
+            label = key[1:]
+            line = next((i + 1 for i, s in enumerate(lines) if s.lstrip().startswith(f"[^{label}]:")), 1)
+            result.unused_notes.append((label, line + offset))
     result.note_count = len(env.get("footnotes", {}).get("list", {}))
     # markdown-it leaves an undefined reference as literal text "[^label]"
     for token in tokens:
