@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import PressroomError
+from .errors import BuildError, PressroomError, Problem
 from .project import Project, resolve_targets
 from .resources import Files, read
 
@@ -164,7 +164,11 @@ class PreviewServer:
 
     def __init__(self, project: Project, target: str | None = None, port: int = 8000):
         self.preview = Preview(project, target)
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.preview))
+        try:
+            self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.preview))
+        except OSError as exc:
+            raise BuildError(Problem("B404", f"cannot listen on 127.0.0.1:{port} ({exc.strerror})",
+                                     "choose another port with --port N (0 picks a free one)")) from None
         self.httpd.daemon_threads = True
         self._threads: list[threading.Thread] = []
 

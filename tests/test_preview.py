@@ -91,6 +91,18 @@ def test_the_server_answers_loopback_names_only_and_serves_only_the_edition(copy
         server.stop()
 
 
+def test_a_busy_port_is_one_line(copy):
+    from pressroom.errors import BuildError
+
+    first = PreviewServer(copy, FIRST, port=0)
+    try:
+        with pytest.raises(BuildError) as caught:
+            PreviewServer(copy, FIRST, port=first.httpd.server_address[1])
+        assert [p.code for p in caught.value.problems] == ["B404"]
+    finally:
+        first.httpd.server_close()
+
+
 def test_ctrl_c_stops_the_preview_cleanly(copy):
     script = textwrap.dedent(f"""
         import sys
