@@ -193,3 +193,22 @@ def test_the_progress_line_and_the_table_say_what_was_skipped(series):
     append(series.source_dir / FIRST / "01-introduction.md", "\nMore.\n")
     result = pipeline.build(series, formats=FAST, jobs=1)
     assert progress_line(result.briefs[0]).startswith(f"{FIRST}: made html (")
+
+
+def test_invoke_build_says_what_it_skipped(tmp_path):
+    import os
+
+    env = dict(os.environ, PRESSROOM_BUILD_DIR=str(tmp_path))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "-m", "invoke", "build", "--brief", FIRST, "--format", "html", *args],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith(f"{FIRST}: made html (")
+    second = run()
+    assert second.returncode == 0 and second.stdout.startswith(f"{FIRST}: up to date, skipped (html)")
+    assert "brief" in second.stdout and "warnings" in second.stdout  # the summary table
+    forced = run("--force")
+    assert forced.stdout.startswith(f"{FIRST}: made html (")
