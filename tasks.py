@@ -63,11 +63,20 @@ def _warn(warnings):
 def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
     from pressroom.build import build as run_build
+    from pressroom.errors import PressroomError
     from pressroom.report import progress_line, table
 
-    result = _run(lambda: run_build(_project(), brief, _formats(format), strict,
-                                    lambda report: print(progress_line(report), flush=True),
-                                    force=force, jobs=jobs or None), debug)
+    def run():
+        try:
+            return run_build(_project(), brief, _formats(format), strict,
+                             lambda report: print(progress_line(report), flush=True),
+                             force=force, jobs=jobs or None)
+        except PressroomError as error:
+            if getattr(error, "result", None) and len(error.result.briefs) > 1:
+                print(table(error.result))  # the briefs that did build, before the problems
+            raise
+
+    result = _run(run, debug)
     print(table(result))
     _warn(result.warnings)
 

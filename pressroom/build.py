@@ -170,7 +170,7 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
           jobs: int | None = None) -> Result:
     """Build every brief (or ``target``), skipping editions that are up to date; ``progress``
     is called with each :class:`BriefReport` as it finishes."""
-    locations = resolve_targets(project, target)
+    locations = [location.resolve() for location in resolve_targets(project, target)]
     manifest = cache.Manifest(project.build_dir)
     plan = manifest.plan(locations, formats, options, force=force, strict=strict)
     reports = {loc: skipped(loc, plan.fresh[loc], manifest)
@@ -197,7 +197,9 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
     failures = [r.failure for r in result.briefs if r.failure]
     if failures:
         kind = ManuscriptError if any(isinstance(f, ManuscriptError) for f in failures) else BuildError
-        raise kind(list(dict.fromkeys(p for f in failures for p in f.problems)))
+        error = kind(list(dict.fromkeys(p for f in failures for p in f.problems)))
+        error.result = result  # what was built all the same, for the summary table
+        raise error
     return result
 
 

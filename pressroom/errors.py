@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "B402": "a resource was refused while rendering",
     "B403": "an output is missing; build it first",
     "B404": "the preview cannot listen on its port",
+    "B405": "a layout has a template error",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",

@@ -66,6 +66,33 @@ def test_a_rebuild_cycle_shows_html_then_pdf_and_keeps_the_last_good_on_error(co
     assert preview.state["errors"] == []
 
 
+def test_a_layout_change_reaches_the_warm_process_and_a_broken_layout_points_at_its_line(copy):
+    preview = Preview(copy, FIRST)
+    preview.rebuild()
+    back = copy.layouts_dir / "partials" / "back.html"
+    good = back.read_text(encoding="utf-8")
+    back.write_text(good + "<p>Layout marker 4a</p>\n", encoding="utf-8")
+    assert set(preview.rebuild()) == {"html", "pdf"}
+    assert b"Layout marker 4a" in preview.tree["index.html"]  # Jinja's compiled layout was refreshed
+
+    lines = good.splitlines()
+    lines.insert(2, "{% if %}")
+    back.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert set(preview.rebuild()) == {"error"}
+    [error] = preview.state["errors"]
+    assert re.search(r"layouts/partials/back\.html:3: template syntax error: .*\[B405\]$", error), error
+    assert b"Layout marker 4a" in preview.tree["index.html"]  # the last good preview stays
+
+    lines[2] = "{{ meta.no_such_field }}"
+    back.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    preview.rebuild()
+    [error] = preview.state["errors"]
+    assert re.search(r"layouts/partials/back\.html:3: template error: .*no_such_field.*\[B405\]$", error), error
+
+    back.write_text(good, encoding="utf-8")
+    assert set(preview.rebuild()) == {"html", "pdf"} and preview.state["errors"] == []
+
+
 def test_only_changes_the_brief_depends_on_trigger_a_rebuild(copy):
     preview = Preview(copy, FIRST)
     assert preview.relevant(copy.source_dir / FIRST / "03-russia.md")
