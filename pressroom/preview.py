@@ -37,8 +37,9 @@ PAGES = {"/": ("preview.html", "text/html; charset=utf-8"),
 class Preview:
     """The warm state of one brief: its last good editions, its status and who is listening."""
 
-    def __init__(self, project: Project, target: str | None = None):
+    def __init__(self, project: Project, target: str | None = None, log=None):
         self.project = project
+        self.log = log or (lambda message: None)  # the terminal: one line per rebuild
         self.location = resolve_targets(project, target)[0]
         self.tree: Files = {}  # the last good HTML edition
         self.pdf: bytes | None = None  # the last good PDF
@@ -78,10 +79,15 @@ class Preview:
                 self.pdf = pdf.render(brief, tree, base)
             except PressroomError as error:
                 self._publish(busy=False, errors=[str(p) for p in error.problems])
+                for problem in error.problems:
+                    self.log(str(problem))
                 return {"error": time.perf_counter() - start}
             timings["pdf"] = time.perf_counter() - start
+            built = dt.datetime.now().strftime("%H:%M:%S")
             self._publish(busy=False, pdf=self.state["generation"] + 1, pages=pdf_pages(self.pdf),
-                          built=dt.datetime.now().strftime("%H:%M:%S"), seconds=round(timings["pdf"], 2))
+                          built=built, seconds=round(timings["pdf"], 2))
+            self.log(f"{built} rebuilt {brief.slug} in {timings['pdf']:.2f} s"
+                     + (f", {len(warnings)} warnings" if warnings else ""))
             return timings
 
     def edit(self, path: Path, text: str, timeout: float = 30.0) -> dict[str, float]:
@@ -162,8 +168,8 @@ class Preview:
 class PreviewServer:
     """The preview on ``http://127.0.0.1:<port>/``; port 0 picks a free one."""
 
-    def __init__(self, project: Project, target: str | None = None, port: int = 8000):
-        self.preview = Preview(project, target)
+    def __init__(self, project: Project, target: str | None = None, port: int = 8000, log=None):
+        self.preview = Preview(project, target, log)
         try:
             self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.preview))
         except OSError as exc:
@@ -194,7 +200,7 @@ class PreviewServer:
 
 def serve(project: Project, target: str | None = None, port: int = 8000, announce=print) -> None:
     """Run the preview until Ctrl-C."""
-    server = PreviewServer(project, target, port)
+    server = PreviewServer(project, target, port, log=announce)
     try:
         server.start()
         announce(f"Previewing {server.preview.state['title']} at {server.url} "

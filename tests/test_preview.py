@@ -93,6 +93,21 @@ def test_a_layout_change_reaches_the_warm_process_and_a_broken_layout_points_at_
     assert set(preview.rebuild()) == {"html", "pdf"} and preview.state["errors"] == []
 
 
+def test_a_preview_that_starts_broken_recovers_and_logs_each_rebuild(copy):
+    section = copy.source_dir / FIRST / "02-foreign-policy-dilemma.md"
+    good = section.read_text(encoding="utf-8")
+    section.write_text(good + "\nA claim.[^missing]\n", encoding="utf-8")
+    lines: list[str] = []
+    preview = Preview(copy, FIRST, log=lines.append)
+    assert set(preview.rebuild()) == {"error"}
+    assert preview.tree == {} and preview.pdf is None and preview.state["html"] == 0
+    assert re.search(r"02-foreign-policy-dilemma\.md:\d+: footnote \[\^missing\].*\[C304\]$", lines[-1])
+    section.write_text(good, encoding="utf-8")
+    assert set(preview.rebuild()) == {"html", "pdf"}
+    assert preview.state["errors"] == [] and preview.pdf.startswith(b"%PDF")
+    assert re.search(rf"rebuilt {FIRST} in \d+\.\d\d s$", lines[-1])
+
+
 def test_only_changes_the_brief_depends_on_trigger_a_rebuild(copy):
     preview = Preview(copy, FIRST)
     assert preview.relevant(copy.source_dir / FIRST / "03-russia.md")
@@ -142,8 +157,12 @@ def test_ctrl_c_stops_the_preview_cleanly(copy):
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()
-        port = int(re.search(r"http://127\.0\.0\.1:(\d+)/", line).group(1))
+        found = None
+        while found is None:
+            line = process.stdout.readline()
+            assert line, process.stderr.read()
+            found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        port = int(found.group(1))
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("GET", "/state")
         assert connection.getresponse().status == 200
