@@ -176,6 +176,16 @@ def test_ctrl_c_stops_the_preview_cleanly(copy):
     assert "preview stopped" in out and "Traceback" not in err
 
 
+def _playwright():
+    try:
+        from playwright import sync_api
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is missing: it is in pyproject's [test] extra")
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    return sync_api
+
+
 def _chromium(playwright, profile: Path):
     if not CHROMIUM.exists():
         if os.environ.get("CI"):
@@ -188,7 +198,7 @@ def _chromium(playwright, profile: Path):
 
 
 def test_the_page_follows_saves_in_a_real_browser(copy, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = _playwright()
     expect = sync_api.expect
     server = PreviewServer(copy, FIRST, port=0)
     server.start()
