@@ -74,31 +74,33 @@ def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
 
 def render(brief: Brief, project: Project, formats=EDITIONS,
            used: dict[str, set[Path]] | None = None) -> dict[str, bytes | Files]:
-    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is made from it.
+    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
+    out from it, and the reading editions carry the laid-out PDF's page numbers.
 
-    ``used``, if given, receives for each edition the files it was made from.
+    ``used``, if given, receives for each edition the files it was made from. Every edition
+    depends on the HTML tree (through the page numbers); the EPUB also on its own layouts.
     """
-    from .editions import html
+    from . import pages
+    from .editions import epub, html, pdf
 
     used = {} if used is None else used
-    common = {*brief.sources, *(i.source for i in brief.images)}
+    with inputs.recording() as files:
+        tree = html.tree(brief, project)
+    common = files | {*brief.sources, *(i.source for i in brief.images)}
     if project.house_file.is_file():
         common.add(project.house_file)
+    base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
+    document = pdf.layout(brief, tree, base)
+    starts = pages.starts(document)
     outputs: dict[str, bytes | Files] = {}
-    if "html" in formats or "pdf" in formats:
-        with inputs.recording() as files:
-            outputs["html"] = html.tree(brief, project)
-        used["html"] = used["pdf"] = common | files
+    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
+        outputs["html"] = html.paginate(brief, tree, starts)
+        used["html"] = used["pdf"] = common
     if "pdf" in formats:
-        from .editions import pdf
-
-        base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-        outputs["pdf"] = pdf.render(brief, outputs["html"], base)
+        outputs["pdf"] = pdf.write(brief, document)
     if "epub" in formats:
-        from .editions import epub
-
         with inputs.recording() as files:
-            outputs["epub"] = epub.render(brief, project)
+            outputs["epub"] = epub.render(brief, project, starts)
         used["epub"] = common | files
     return outputs
 

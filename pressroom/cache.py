@@ -8,7 +8,8 @@ shapes it: Pressroom's version and code, the versions of the libraries that
 render it, the brief's git revision and the build options (any dict; a new
 option needs no change here). The PDF's inputs are those of the HTML tree it is
 made from, plus WeasyPrint's version: print.html is keyed by what makes it,
-never by its own bytes.
+never by its own bytes. Since every edition carries the PDF's page numbers,
+the HTML tree's inputs are inputs of the EPUB too.
 
 Deciding that an edition is up to date hashes files and nothing more: no
 YAML, Markdown, Jinja or WeasyPrint is imported. The manifest is written
@@ -32,9 +33,10 @@ from .errors import Problem
 
 MANIFEST = ".manifest.json"
 SCHEMA = 1
-#: Libraries whose version changes an edition; "*" applies to every edition.
-LIBRARIES = {"*": ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML"),
-             "pdf": ("weasyprint", "pydyf", "tinycss2", "fonttools")}
+#: Libraries whose version changes an edition; "*" applies to every edition. WeasyPrint's
+#: layout gives every edition its page numbers, so its stack counts for all of them.
+LIBRARIES = {"*": ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML",
+                   "weasyprint", "pydyf", "tinycss2", "fonttools")}
 
 
 def digest(path: Path) -> str | None:

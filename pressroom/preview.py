@@ -173,7 +173,7 @@ class PreviewServer:
         try:
             self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.preview))
         except OSError as exc:
-            raise BuildError(Problem("B404", f"cannot listen on 127.0.0.1:{port} ({exc.strerror})",
+            raise BuildError(Problem("B405", f"cannot listen on 127.0.0.1:{port} ({exc.strerror})",
                                      "choose another port with --port N (0 picks a free one)")) from None
         self.httpd.daemon_threads = True
         self._threads: list[threading.Thread] = []

@@ -35,7 +35,7 @@ def environment(layouts_dir: Path) -> jinja2.Environment:
 
 
 def render(layouts_dir: Path, name: str, **context) -> str:
-    """Render a layout; a mistake in a layout is one line, ``layouts/x.html:12: ... [B405]``."""
+    """Render a layout; a mistake in a layout is one line, ``layouts/x.html:12: ... [B406]``."""
     env = environment(layouts_dir)
     try:
         if inputs.active():
@@ -43,12 +43,12 @@ def render(layouts_dir: Path, name: str, **context) -> str:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         path = exc.filename or str(layouts_dir / (exc.name or name))
-        raise BuildError(Problem("B405", f"template syntax error: {exc.message}",
+        raise BuildError(Problem("B406", f"template syntax error: {exc.message}",
                                  "fix the tag on this line of the layout", shown(Path(path)),
                                  exc.lineno)) from exc
     except jinja2.TemplateError as exc:  # e.g. an undefined variable, at render time
         path, line = _failing_line(exc, layouts_dir, name)
-        raise BuildError(Problem("B405", f"template error: {exc.message or exc}",
+        raise BuildError(Problem("B406", f"template error: {exc.message or exc}",
                                  "check the names this line of the layout uses", path, line)) from exc
 
 

@@ -80,14 +80,14 @@ def test_a_layout_change_reaches_the_warm_process_and_a_broken_layout_points_at_
     back.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert set(preview.rebuild()) == {"error"}
     [error] = preview.state["errors"]
-    assert re.search(r"layouts/partials/back\.html:3: template syntax error: .*\[B405\]$", error), error
+    assert re.search(r"layouts/partials/back\.html:3: template syntax error: .*\[B406\]$", error), error
     assert b"Layout marker 4a" in preview.tree["index.html"]  # the last good preview stays
 
     lines[2] = "{{ meta.no_such_field }}"
     back.write_text("\n".join(lines) + "\n", encoding="utf-8")
     preview.rebuild()
     [error] = preview.state["errors"]
-    assert re.search(r"layouts/partials/back\.html:3: template error: .*no_such_field.*\[B405\]$", error), error
+    assert re.search(r"layouts/partials/back\.html:3: template error: .*no_such_field.*\[B406\]$", error), error
 
     back.write_text(good, encoding="utf-8")
     assert set(preview.rebuild()) == {"html", "pdf"} and preview.state["errors"] == []
@@ -140,7 +140,7 @@ def test_a_busy_port_is_one_line(copy):
     try:
         with pytest.raises(BuildError) as caught:
             PreviewServer(copy, FIRST, port=first.httpd.server_address[1])
-        assert [p.code for p in caught.value.problems] == ["B404"]
+        assert [p.code for p in caught.value.problems] == ["B405"]
     finally:
         first.httpd.server_close()
 
