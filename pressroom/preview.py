@@ -1,6 +1,6 @@
 """`invoke preview`: one brief, rebuilt on every save in a warm process, shown live in a browser.
 
-    Preview.rebuild()   load -> HTML tree (published at once) -> PDF (published when ready)
+    Preview.rebuild()   load -> layout -> HTML edition (published) -> PDF (published when written)
     PreviewServer       127.0.0.1 only: the page, the edition tree, the PDF, /events (SSE)
     watch()             watchfiles on source/, layouts/ and styles/ -> rebuild()
 
@@ -52,14 +52,14 @@ class Preview:
 
     # ------------------------------------------------------------------ the rebuild cycle
     def rebuild(self) -> dict[str, float]:
-        """One cycle, as on a save: load, render the HTML edition (shown at once), then the PDF.
+        """One cycle, as on a save: load, lay out, show the HTML edition (with the PDF's page
+        numbers), then write and show the PDF.
 
         Returns the seconds from start until each edition was shown, e.g.
         ``{"html": 0.08, "pdf": 0.71}`` (``{"error": ...}`` when the sources are
         broken). This is the hook `invoke bench` calls in a warm process.
         """
-        from . import gitinfo, manuscript
-        from .build import pdf_pages
+        from . import gitinfo, manuscript, pages
         from .editions import html, pdf
 
         with self._lock:
@@ -70,13 +70,14 @@ class Preview:
                 briefs, warnings = manuscript.load(self.project, str(self.location))
                 brief = briefs[0]
                 tree = html.tree(brief, self.project)
-                self.tree = tree
+                base = (self.project.build_dir / brief.slug).resolve().as_uri() + "/"
+                document = pdf.layout(brief, tree, base)  # the page numbers of every edition
+                self.tree = html.paginate(brief, tree, pages.starts(document))
                 timings = {"html": time.perf_counter() - start}
                 self._publish(html=self.state["generation"] + 1, title=brief.metadata.title,
                               status=brief.metadata.status, warnings=[str(w) for w in warnings],
                               errors=[])
-                base = (self.project.build_dir / brief.slug).resolve().as_uri() + "/"
-                self.pdf = pdf.render(brief, tree, base)
+                self.pdf = pdf.write(brief, document)
             except PressroomError as error:
                 self._publish(busy=False, errors=[str(p) for p in error.problems])
                 for problem in error.problems:
@@ -84,7 +85,7 @@ class Preview:
                 return {"error": time.perf_counter() - start}
             timings["pdf"] = time.perf_counter() - start
             built = dt.datetime.now().strftime("%H:%M:%S")
-            self._publish(busy=False, pdf=self.state["generation"] + 1, pages=pdf_pages(self.pdf),
+            self._publish(busy=False, pdf=self.state["generation"] + 1, pages=len(document.pages),
                           built=built, seconds=round(timings["pdf"], 2))
             self.log(f"{built} rebuilt {brief.slug} in {timings['pdf']:.2f} s"
                      + (f", {len(warnings)} warnings" if warnings else ""))
