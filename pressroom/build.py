@@ -61,6 +61,7 @@ class Result:
     outputs: list[Output] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     briefs: list[BriefReport] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the whole build (briefs run in parallel)
 
     @property
     def rendered(self) -> list[Output]:
@@ -172,6 +173,7 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
           jobs: int | None = None) -> Result:
     """Build every brief (or ``target``), skipping editions that are up to date; ``progress``
     is called with each :class:`BriefReport` as it finishes."""
+    start = time.perf_counter()
     locations = [location.resolve() for location in resolve_targets(project, target)]
     manifest = cache.Manifest(project.build_dir)
     plan = manifest.plan(locations, formats, options, force=force, strict=strict)
@@ -192,7 +194,7 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
             manifest.record(report.location, report.slug, report.warnings, report.manifest)
     if plan.stale:
         manifest.save()
-    result = Result(briefs=[reports[loc] for loc in locations])
+    result = Result(briefs=[reports[loc] for loc in locations], seconds=time.perf_counter() - start)
     for report in result.briefs:
         result.outputs += report.outputs
         result.warnings += report.warnings

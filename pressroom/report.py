@@ -52,7 +52,7 @@ def table(result: Result) -> str:
                      f"{r.seconds:.2f} s", str(len(r.warnings))))
     made = sum(not o.skipped for o in result.outputs)
     total = ("total", str(made), str(len(result.outputs) - made), "", "", "", "",
-             f"{sum(r.seconds for r in result.briefs):.2f} s", str(len(result.warnings)))
+             f"{result.seconds:.2f} s", str(len(result.warnings)))  # wall time, not a sum
     widths = [max(len(row[i]) for row in (header, *rows, total)) for i in range(len(header))]
 
     def line(row):
