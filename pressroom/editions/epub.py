@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .. import pages, templates
-from ..manuscript import Project
+from ..project import Project
 from ..model import Brief
 from ..resources import Files, style_assets
 from .html import context
