@@ -183,8 +183,10 @@ def warm_main(brief: str, build_dir: str, print_html: str, runs: int) -> dict[st
         for index in range(runs + 1):  # the first of each is the warm-up
             edited.write_text(original + "\n" * (index % 2), encoding="utf-8")
             start = time.perf_counter()
-            rebuild()
+            outcome = rebuild()
             rebuilt = time.perf_counter() - start
+            if isinstance(outcome, dict) and "error" in outcome:  # the preview reports, not raises
+                raise BenchError(f"the warm rebuild of {brief} failed")
             start = time.perf_counter()
             weasyprint.HTML(filename=print_html).write_pdf()
             bare = time.perf_counter() - start
