@@ -57,16 +57,29 @@ def _warn(warnings):
 
 @task(help={"brief": "a slug under source/, a brief folder, or a .md file (default: every brief)",
             "format": "editions to make, comma-separated: pdf,epub,html (default: all)",
-            "strict": "fail on warnings too", "debug": "show tracebacks"})
-def build(c, brief=None, format=None, strict=False, debug=False):
+            "strict": "fail on warnings too", "debug": "show tracebacks",
+            "profile": "PDF profiles, comma-separated: screen (build/<slug>.pdf, the default), "
+                       "print (build/<slug>-print.pdf: CMYK, 3 mm bleed, crop marks)",
+            "paper": "a4 or letter: overrides the paper of house.yaml and brief.yaml"})
+def build(c, brief=None, format=None, strict=False, debug=False, profile="screen", paper=None):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
     from pressroom.build import build as run_build
+    from pressroom.editions.pdf import PROFILES
+    from pressroom.model import PAPERS
+
+    profiles = tuple(dict.fromkeys(p.strip().lower() for p in profile.split(",") if p.strip()))
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown or not profiles:
+        raise Exit(f"pressroom: unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}", 2)
+    if paper is not None and paper.lower() not in PAPERS:
+        raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(PAPERS)}", 2)
 
     def progress(output):
         print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "
               f"({output.size / 1024:,.0f} KiB, {output.seconds:.2f} s)")
 
-    result = _run(lambda: run_build(_project(), brief, _formats(format), strict, progress), debug)
+    result = _run(lambda: run_build(_project(), brief, _formats(format), strict, progress,
+                                    profiles, paper and paper.lower()), debug)
     _warn(result.warnings)
 
 

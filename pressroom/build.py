@@ -11,7 +11,7 @@ Nothing touches build/ until every edition of a brief has rendered.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import manuscript, writers
@@ -38,22 +38,26 @@ class Result:
 
 
 def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
-    return {"pdf": build_dir / f"{slug}.pdf", "epub": build_dir / f"{slug}.epub",
-            "html": build_dir / slug}
+    """Where each output goes; ``pdf-print`` is the PDF of the print profile."""
+    return {"pdf": build_dir / f"{slug}.pdf", "pdf-print": build_dir / f"{slug}-print.pdf",
+            "epub": build_dir / f"{slug}.epub", "html": build_dir / slug}
 
 
-def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes | Files]:
+def render(brief: Brief, project: Project, formats=EDITIONS,
+           profiles=("screen",)) -> dict[str, bytes | Files]:
     """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is made from it."""
     from .editions import html
 
     outputs: dict[str, bytes | Files] = {}
     if "html" in formats or "pdf" in formats:
-        outputs["html"] = html.tree(brief, project)
+        outputs["html"] = html.tree(brief, project, profiles)
     if "pdf" in formats:
         from .editions import pdf
 
         base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-        outputs["pdf"] = pdf.render(brief, outputs["html"], base)
+        for profile in profiles:
+            key = "pdf" if profile == "screen" else f"pdf-{profile}"
+            outputs[key] = pdf.render(brief, outputs["html"], base, profile)
     if "epub" in formats:
         from .editions import epub
 
@@ -64,7 +68,7 @@ def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes 
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
     paths = output_paths(build_dir, brief.slug)
     written = []
-    for edition in ("html", "pdf", "epub"):
+    for edition in ("html", "pdf", "pdf-print", "epub"):
         if edition not in outputs:
             continue
         data = outputs[edition]
@@ -79,13 +83,16 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
 
 
 def build(project: Project, target: str | None = None, formats=EDITIONS, strict: bool = False,
-          progress=None) -> Result:
+          progress=None, profiles=("screen",), paper: str | None = None) -> Result:
+    """``profiles``: the PDF profiles to make; ``paper``: overrides every brief's paper size."""
     briefs, warnings = manuscript.load(project, target, strict=strict)
     result = Result(warnings=warnings)
     writers.sweep(project.build_dir)
     for brief in briefs:
+        if paper:
+            brief = replace(brief, metadata=replace(brief.metadata, paper=paper))
         start = time.perf_counter()
-        outputs = render(brief, project, formats)
+        outputs = render(brief, project, formats, profiles)
         seconds = time.perf_counter() - start
         for edition, path, size in write(project.build_dir, brief, outputs):
             output = Output(brief.slug, edition, path, size, seconds)

@@ -50,6 +50,7 @@ CODES: dict[str, str] = {
     "C307": "an attribute is not allowed in a manuscript",
     "C308": "an image type is not supported",
     "C309": "a remote or unsupported URL is referenced as a resource",
+    "C310": "the publisher's logo is missing, outside source/ or not an SVG file",
     # Build and outputs
     "B401": "an edition failed to render",
     "B402": "a resource was refused while rendering",
