@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
     "V504": "EPUBCheck reported a problem",
+    "V505": "a character is printed without a glyph (.notdef) in the PDF",
 }
 
 

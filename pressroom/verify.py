@@ -29,6 +29,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .errors import Problem
+from .glyphs import missing_glyphs
 from .model import Block, Brief
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -96,22 +97,26 @@ def pdf_pages(data: bytes) -> list[str]:
 
 
 def _strip_furniture(brief: Brief, pages: list[str]) -> list[str]:
-    """Drop running heads and folios (drawn after the page body) from each page's text."""
+    """Drop page furniture from each page's text: the running heads, the folio and a draft's
+    footer stamp (drawn after the page body), and a draft's diagonal mark (drawn first)."""
+    from .editions.html import draft_stamp
+
     meta = brief.metadata
-    heads = [normalise(meta.short_title), normalise(meta.series_label)]
+    ends = [normalise(meta.short_title), normalise(meta.series_label), normalise(draft_stamp(brief))]
+    mark = normalise("Draft") if meta.is_draft else ""
     out = []
     total = len(pages)
     for number, text in enumerate(pages, start=1):
         stream = normalise(text)
-        folio = normalise(f"{number} of {total}")
-        if stream.endswith(folio):
-            stream = stream[: -len(folio)]
+        if mark and stream.startswith(mark):
+            stream = stream[len(mark):]
+        furniture = [normalise(f"{number} of {total}"), *ends]
         stripped = True
         while stripped:
             stripped = False
-            for head in heads:
-                if head and stream.endswith(head):
-                    stream, stripped = stream[: -len(head)], True
+            for end in furniture:
+                if end and stream.endswith(end):
+                    stream, stripped = stream[: -len(end)], True
         out.append(stream)
     return out
 
@@ -172,6 +177,10 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
         stream = stream[:found] + stream[found + len(needle):]
         cursor = found
     problems += check_sequence(brief, stream, "PDF", body_blocks(brief))
+    for font, chars in sorted(missing_glyphs(data).items()):
+        codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(chars))
+        problems.append(Problem("V505", f"{font} has no glyph for {codes}: a box is printed",
+                                "add a fallback face with that script to styles/fonts.css", where))
     return problems
 
 

@@ -54,7 +54,18 @@ def context(brief: Brief, edition: str, project: Project | None = None) -> dict:
         "logo": LOGO if project and brand_assets(brief, project) else "",
         "armenian": bool(_ARMENIAN.search(text)),
         "show_toc": len(brief.sections) > meta.toc_threshold,
+        "draft_stamp": draft_stamp(brief),
     }
+
+
+def draft_stamp(brief: Brief) -> str:
+    """The footer of every interior page of a draft PDF: "Draft — date — source revision"."""
+    meta = brief.metadata
+    if not meta.is_draft:
+        return ""
+    parts = ["Draft", templates.longdate(meta.date) if meta.date else "",
+             f"source revision {revision(brief.root)}" if revision(brief.root) else ""]
+    return " — ".join(p for p in parts if p)
 
 
 def brand_assets(brief: Brief, project: Project) -> Files:
