@@ -148,7 +148,8 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     meta = brief.metadata
     problems = []
     info = reader.metadata or {}
-    if (info.get("/Title") or "").split(":")[0].strip() != meta.title.strip():
+    pdf_title = (info.get("/Title") or "").strip()
+    if pdf_title != meta.title.strip() and not pdf_title.startswith(meta.title.strip() + ": "):
         problems.append(Problem("V503", f"PDF /Title is {info.get('/Title')!r}, not the title",
                                 "check layouts/page.html <title>", where))
     if meta.authors and info.get("/Author") != ", ".join(meta.authors):
@@ -166,9 +167,12 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     # Notes float to the page foot: find them first and cut them out of the flow.
     stream = "".join(_strip_furniture(brief, pages))
     cursor = 0
-    for note in note_blocks(brief):
+    for number, note in enumerate(note_blocks(brief), start=1):
         needle = normalise(note.text)
         found = stream.find(needle, cursor)
+        marker = str(number)  # the note's number printed before it at the page foot
+        if found >= len(marker) and stream[found - len(marker):found] == marker:
+            found, needle = found - len(marker), marker + needle
         if found < 0:
             problems.append(Problem("V501", f"footnote missing in the PDF: “{_excerpt(note.text)}”",
                                     "check the footnote rules in styles/print.css",
