@@ -106,6 +106,27 @@ def check(c, brief=None, format=None, epubcheck=True, debug=False):
     _run(run, debug)
 
 
+@task(help={"brief": "a slug under source/ (default: the first brief)",
+            "dpi": "resolution of the page images (default 60)"})
+def thumbnails(c, brief=None, dpi=60):
+    """Render the cover and the first interior page of a brief's PDF to docs/*.png (for the README)."""
+    from pressroom.build import build as run_build
+
+    if not shutil.which("pdftoppm"):
+        raise Exit("pressroom: pdftoppm is missing; install poppler-utils (scripts/bootstrap does)", 1)
+    project = _project()
+    if brief is None:
+        brief = sorted(p.name for p in project.source_dir.iterdir() if (p / "brief.yaml").is_file())[0]
+    result = _run(lambda: run_build(project, brief, ("pdf",)), False)
+    pdf = next(o.path for o in result.outputs if o.edition == "pdf")
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    for page, name in ((1, "cover"), (2, "page-2")):
+        target = docs / f"{brief}-{name}"
+        c.run(f"pdftoppm -png -r {int(dpi)} -f {page} -l {page} -singlefile {pdf} {target}")
+        print(f"{target.relative_to(ROOT)}.png")
+
+
 @task
 def clean(c):
     """Remove build/ (every generated output)."""
