@@ -85,8 +85,9 @@ def build(c, brief=None, format=None, strict=False, debug=False, profile="screen
 
 @task(help={"brief": "a slug, folder or .md file (default: every brief)",
             "format": "editions to verify (default: all)", "debug": "show tracebacks",
-            "epubcheck": "also run EPUBCheck on the EPUB (default: on)"})
-def check(c, brief=None, format=None, epubcheck=True, debug=False):
+            "epubcheck": "also run EPUBCheck on the EPUB (default: on)",
+            "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
+def check(c, brief=None, format=None, epubcheck=True, accessibility=False, debug=False):
     """Verify existing outputs against their sources without rebuilding."""
     from pressroom import manuscript, verify
     from pressroom.errors import VerificationError
@@ -98,6 +99,13 @@ def check(c, brief=None, format=None, epubcheck=True, debug=False):
         problems = []
         for item in briefs:
             problems += verify.verify_outputs(item, project.build_dir, epubcheck, _formats(format))
+            if accessibility:
+                from pressroom import accessibility as a11y
+
+                found, report = a11y.check_outputs(item, project.build_dir)
+                for line in report:
+                    print(f"{item.slug}: {line}")
+                problems += found
         if problems:
             raise VerificationError(problems)
         for item in briefs:

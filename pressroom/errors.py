@@ -55,11 +55,16 @@ CODES: dict[str, str] = {
     "B401": "an edition failed to render",
     "B402": "a resource was refused while rendering",
     "B403": "an output is missing; build it first",
+    "B404": "a page of the PDF cannot be found in a reading edition to mark where it begins",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
     "V504": "EPUBCheck reported a problem",
-    "V505": "a character is printed without a glyph (.notdef) in the PDF",
+    "V505": "a print page number is missing or misplaced in the EPUB or HTML edition",
+    "V506": "the PDF's tag structure is wrong (roles, alternate text, artifacts, reading order)",
+    "V507": "an accessibility checker (Ace by DAISY, axe-core) reported a violation",
+    "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
+    "V509": "a character is printed without a glyph (.notdef) in the PDF",
 }
 
 

@@ -183,7 +183,7 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     problems += check_sequence(brief, stream, "PDF", body_blocks(brief))
     for font, chars in sorted(missing_glyphs(data).items()):
         codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(chars))
-        problems.append(Problem("V505", f"{font} has no glyph for {codes}: a box is printed",
+        problems.append(Problem("V509", f"{font} has no glyph for {codes}: a box is printed",
                                 "add a fallback face with that script to styles/fonts.css", where))
     return problems
 

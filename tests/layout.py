@@ -22,7 +22,7 @@ def document(brief, project, profile="screen"):
     """The laid-out WeasyPrint document of a brief, exactly as the PDF edition makes it."""
     tree = html.tree(brief, project, (profile,))
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-    return pdf.document(brief, tree, base, profile)
+    return pdf.layout(brief, tree, base, profile)
 
 
 def pdf_of(brief, project, profile="screen") -> bytes:

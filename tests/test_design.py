@@ -164,7 +164,7 @@ def test_a_character_no_face_has_is_caught_as_notdef(scratch, tmp_path):
     data = layout.pdf_of(brief, scratch)
     assert any("\u0378" in chars for chars in missing_glyphs(data).values())
     # the verifier reports it (and the text it garbles around it)
-    assert "V505" in [p.code for p in verify.verify_pdf(brief, data)]
+    assert "V509" in [p.code for p in verify.verify_pdf(brief, data)]
 
 
 def test_a_fallback_face_missing_from_the_stack_is_caught(scratch):

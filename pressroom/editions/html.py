@@ -12,10 +12,10 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from .. import __version__, citation, templates
+from .. import __version__, citation, pages, templates
 from ..manuscript import Project, logo_file
 from ..model import Brief
-from ..resources import Files, style_assets
+from ..resources import Files, read, style_assets
 
 WEB_SHEETS = ["fonts.css", "reading.css"]
 PRINT_SHEETS = ["fonts.css", "print.css"]
@@ -82,11 +82,21 @@ def page(brief: Brief, project: Project, edition: str, profile: str = "screen") 
                             **context(brief, edition, project))
 
 
+def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files:
+    """The tree with the PDF's page breaks marked in ``index.html`` (``role="doc-pagebreak"``)."""
+    page_html = read(files["index.html"]).decode("utf-8")
+    where = brief.sources[0].as_posix()
+    markers = pages.locate(starts, [page_html], "HTML edition", where)
+    marked = pages.insert([page_html], markers, pages.html_marker)[0]
+    return {**files, "index.html": marked.encode("utf-8")}
+
+
 def tree(brief: Brief, project: Project, profiles=("screen",)) -> Files:
-    """Every file of ``build/<slug>/``: the web page, and the page of each PDF profile."""
+    """Every file of ``build/<slug>/``: the web page, ``print.html`` (the screen PDF's page, whose
+    layout also numbers the pages of the reading editions) and the page of each other profile."""
     files: Files = {"index.html": page(brief, project, "web").encode("utf-8")}
     sheets = set(WEB_SHEETS + PRINT_SHEETS)
-    for profile in profiles:
+    for profile in dict.fromkeys(("screen", *profiles)):
         name, extra = PROFILES[profile]
         files[name] = page(brief, project, "print", profile).encode("utf-8")
         sheets.update(extra)

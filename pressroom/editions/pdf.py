@@ -1,18 +1,21 @@
 """The edition tree's print page -> PDF with WeasyPrint, in one of two profiles.
 
-* ``screen`` (``build/<slug>.pdf``): RGB, tagged PDF/UA-1, live links, bookmarks.
+* ``screen`` (``build/<slug>.pdf``): RGB, tagged PDF/UA-1 (its tag tree finished by
+  pdftags.py), live links, bookmarks. Its layout also gives the page numbers of the
+  reading editions (pages.py).
 * ``print`` (``build/<slug>-print.pdf``): for a commercial printer. Every colour of the
   layout is process CMYK (``styles/press.css``); the TrimBox is the paper size and the
-  BleedBox lies exactly 3 mm outside it, the MediaBox 10 mm, so crop and cross marks stand
-  clear of the bleed; the cover band bleeds; no link annotations (PDF/X forbids them inside
-  the bleed box). When the brief has no image (an image may carry RGB colour, which the
-  pipeline cannot vouch for), the file is PDF/X-1a:2003: PDF 1.4, GTS_PDFXVersion,
-  /Trapped /False, and an output intent naming the registered FOGRA39 condition
-  (ISO 12647-2 coated paper, A4) or CGATS TR 001 / SWOP (US Letter). With images it keeps
+  BleedBox lies exactly 3 mm outside it, the MediaBox 10 mm, so the crop and registration
+  marks (drawn here, in registration colour) stand clear of the bleed; the cover band bleeds;
+  no link annotations and no page transparency group. When the brief has no image and no
+  logo (an image may carry RGB colour, which the pipeline cannot vouch for), the file is
+  PDF/X-1a:2003: PDF 1.4, GTS_PDFXVersion, /Trapped /False, and an output intent naming the
+  registered condition FOGRA39 (A4) or CGATS TR 001 / SWOP (Letter). With images it keeps
   all of the above except the PDF/X claim.
 
-WeasyPrint is imported here only, and only when a PDF is actually rendered.
+WeasyPrint is imported here only, and only when a PDF is actually laid out.
 Everything it fetches comes from the edition tree through the confined fetcher.
+``layout`` gives the laid-out document, ``write`` its bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from dataclasses import dataclass
 from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
+from . import pdftags
 from .html import PROFILES as PAGES
 
 BLEED_MM = 3.0
@@ -40,7 +44,6 @@ CONDITIONS = {
 @dataclass(frozen=True)
 class Profile:
     name: str
-    suffix: str  # of the output file: build/<slug><suffix>.pdf
     page: str  # the page of the edition tree it is made from
 
     def variant(self, brief: Brief) -> str | None:
@@ -49,8 +52,7 @@ class Profile:
         return None if brief.images or brief.metadata.logo else "pdf/x-1a"
 
 
-PROFILES = {name: Profile(name, "" if name == "screen" else f"-{name}", page)
-            for name, (page, _) in PAGES.items()}
+PROFILES = {name: Profile(name, page) for name, (page, _) in PAGES.items()}
 
 
 class _Capture(logging.Handler):
@@ -62,57 +64,60 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _fail(brief: Brief, message: str) -> BuildError:
-    return BuildError(Problem("B401", f"the PDF could not be rendered: {message}",
+def _options(brief: Brief, profile: str) -> dict:
+    meta = brief.metadata
+    identifier = hashlib.md5(f"{meta.identifier}|{meta.version}".encode()).hexdigest().encode()
+    return {"pdf_variant": PROFILES[profile].variant(brief), "pdf_identifier": identifier,
+            "pdf_tags": profile == "screen"}
+
+
+def _failed(brief: Brief, exc: Exception) -> BuildError:
+    return BuildError(Problem("B401", f"the PDF could not be rendered: {exc}",
                               "run with --debug for details", brief.sources[0].as_posix()))
 
 
-def document(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
-    """The laid-out WeasyPrint document of a profile (tests read its layout tree)."""
+def layout(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
+    """Lay out the profile's page of an edition tree (``base_url`` is where the tree will live)."""
     from weasyprint import HTML
+    from weasyprint.logger import LOGGER
 
     page = PROFILES[profile].page
     fetcher = TreeFetcher(base_url, files)
+    capture = _Capture()
+    LOGGER.addHandler(capture)
     try:
         html = HTML(string=read(files[page]).decode("utf-8"), base_url=base_url + page,
                     url_fetcher=fetcher)
-        result = html.render(pdf_tags=profile == "screen")
+        document = html.render(**_options(brief, profile))
     except Exception as exc:  # WeasyPrint raises many types; report one line
-        raise _fail(brief, str(exc)) from exc
+        raise _failed(brief, exc) from exc
+    finally:
+        LOGGER.removeHandler(capture)
     if fetcher.refused:
         raise BuildError([Problem("B402", f"resource refused: {url}",
                                   "only files of the brief and of styles/ may be used",
                                   brief.sources[0].as_posix()) for url in fetcher.refused])
-    return result
+    # dates from the brief, never the clock (PDF/X would otherwise stamp the time)
+    document.metadata.created = document.metadata.created or brief.metadata.modified
+    document.metadata.modified = document.metadata.modified or brief.metadata.modified
+    return document
+
+
+def write(brief: Brief, document, profile: str = "screen") -> bytes:
+    """The bytes of a laid-out document: the screen PDF with its tag tree finished for PDF/UA
+    (pdftags.py), the print PDF finished for the press (``_press``)."""
+    options = _options(brief, profile)
+    finisher = pdftags.finish if profile == "screen" else _press(brief.metadata.paper,
+                                                                 options["pdf_variant"])
+    try:
+        return document.write_pdf(finisher=finisher, **options)
+    except Exception as exc:
+        raise _failed(brief, exc) from exc
 
 
 def render(brief: Brief, files: Files, base_url: str, profile: str = "screen") -> bytes:
-    """Render the print page of an edition tree; ``base_url`` is where the tree will live."""
-    from weasyprint.logger import LOGGER
-
-    spec = PROFILES[profile]
-    capture = _Capture()
-    LOGGER.addHandler(capture)
-    try:
-        doc = document(brief, files, base_url, profile)
-        meta = brief.metadata
-        doc.metadata.created = doc.metadata.created or meta.modified
-        doc.metadata.modified = doc.metadata.modified or meta.modified
-        identifier = hashlib.md5(f"{meta.identifier}|{meta.version}".encode()).hexdigest().encode()
-        variant = spec.variant(brief)
-        options = {"pdf_identifier": identifier, "pdf_variant": variant}
-        if profile == "print":
-            options["finisher"] = _press(meta.paper, variant)
-            options["pdf_tags"] = False
-        else:
-            options["pdf_tags"] = True
-        return doc.write_pdf(**options)
-    except BuildError:
-        raise
-    except Exception as exc:
-        raise _fail(brief, str(exc)) from exc
-    finally:
-        LOGGER.removeHandler(capture)
+    """Lay out and write the profile's page of an edition tree."""
+    return write(brief, layout(brief, files, base_url, profile), profile)
 
 
 def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
