@@ -45,12 +45,9 @@ _FURNITURE = frozenset({"draft-banner", "toc"})
 
 def _flow(box, repeated: set):
     """The text and image boxes of a page's body in reading order (no margin boxes, no notes,
-    no fixed boxes such as a draft's mark, no table header repeated from an earlier page)."""
+    no table header repeated from an earlier page)."""
     tag = getattr(box, "element_tag", None) or ""
     if "::" in tag:  # ::marker, ::footnote-call, ::before: generated, not the author's text
-        return
-    style = getattr(box, "style", None)
-    if style is not None and style["position"] == "fixed":
         return
     element = getattr(box, "element", None)
     if element is not None and _FURNITURE & set((element.get("class") or "").split()):

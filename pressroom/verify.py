@@ -98,12 +98,13 @@ def pdf_pages(data: bytes) -> list[str]:
 
 def _strip_furniture(brief: Brief, pages: list[str]) -> list[str]:
     """Drop page furniture from each page's text: the running heads, the folio and a draft's
-    footer stamp (drawn after the page body), and a draft's diagonal mark (drawn first)."""
+    footer stamp (drawn after the page body), and a draft's diagonal mark (drawn first, under
+    the text)."""
     from .editions.html import draft_stamp
 
     meta = brief.metadata
     ends = [normalise(meta.short_title), normalise(meta.series_label), normalise(draft_stamp(brief))]
-    mark = normalise("Draft") if meta.is_draft else ""
+    mark = normalise("DRAFT") if meta.is_draft else ""
     out = []
     total = len(pages)
     for number, text in enumerate(pages, start=1):

@@ -46,9 +46,10 @@ def _element_id(box) -> str | None:
 
 
 def margin_text(page) -> str:
-    """What the page's margin boxes (running heads, folio, footer) print."""
+    """What the page's head and foot margin boxes (running heads, folio, footer) print."""
     return " ".join(_text(c) for c in page._page_box.children
-                    if type(c).__name__ == "MarginBox").strip()
+                    if type(c).__name__ == "MarginBox"
+                    and c.at_keyword.startswith(("@top", "@bottom"))).strip()
 
 
 def cover_heads(doc) -> list[str]:

@@ -140,7 +140,7 @@ def test_a_draft_is_marked_on_every_page_and_in_every_edition(project):
 
 
 def test_a_draft_without_its_mark_is_caught(scratch):
-    edit(scratch.layouts_dir / "page.html", '<div class="draft-mark" aria-hidden="true">Draft</div>', "")
+    edit(scratch.styles_dir / "print.css", "content: string(draft-mark);", "content: none;")
     brief = load(scratch, NOTES_DOC)
     found = layout.draft_marks(layout.pdf_of(brief, scratch), html.draft_stamp(brief))
     assert found and all("DRAFT mark" in f for f in found)
@@ -163,8 +163,9 @@ def test_a_final_carries_no_draft_marking(first_brief, first_outputs, project, p
 
 
 def test_a_final_that_shows_a_draft_mark_is_caught(scratch):
-    edit(scratch.layouts_dir / "page.html", '{% if edition == "print" and meta.is_draft %}',
-         '{% if edition == "print" %}')
+    edit(scratch.layouts_dir / "partials" / "cover.html",
+         '{% if draft_stamp %} data-draft-stamp="{{ draft_stamp }}" data-draft-mark="DRAFT"{% endif %}',
+         ' data-draft-mark="DRAFT"')
     assert layout.any_draft_text(layout.pdf_of(load(scratch), scratch))
 
 
