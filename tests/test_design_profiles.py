@@ -200,7 +200,7 @@ def test_a_logo_that_is_not_an_svg_inside_source_is_refused(scratch, logo):
     edit(scratch.source_dir / "house.yaml", "paper: a4", f"paper: a4\nlogo: {logo}")
     with pytest.raises(ManuscriptError) as error:
         manuscript.load(scratch, FIRST)
-    assert [p.code for p in error.value.problems] == ["C310"]
+    assert [p.code for p in error.value.problems] == ["C311"]
 
 
 # ------------------------------------------------------------------ EPUB cover image
