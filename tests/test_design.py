@@ -47,6 +47,13 @@ def first_doc(project, first_brief):
 
 
 @pytest.fixture(scope="module")
+def corridors(project):
+    """The sample brief of source/: figures, a table, notes, pull quotes, lists."""
+    brief = load(project, "sample-brief-corridors")
+    return brief, layout.document(brief, project)
+
+
+@pytest.fixture(scope="module")
 def sample_pdf(sample_doc):
     return sample_doc.write_pdf()
 
@@ -77,9 +84,10 @@ def test_a_missing_folio_is_caught(scratch):
 
 # ------------------------------------------------------------------ breaks
 
-def test_no_page_ends_with_a_heading(first_doc, sample_doc):
+def test_no_page_ends_with_a_heading(first_doc, sample_doc, corridors):
     assert layout.headings_at_page_foot(first_doc) == []
     assert layout.headings_at_page_foot(sample_doc) == []
+    assert layout.headings_at_page_foot(corridors[1]) == []
 
 
 def test_a_heading_stranded_at_a_page_foot_is_caught(scratch):
@@ -89,8 +97,10 @@ def test_a_heading_stranded_at_a_page_foot_is_caught(scratch):
     assert found and "Azerbaijan" in " ".join(found)
 
 
-def test_no_figure_is_split(sample_doc):
+def test_no_figure_is_split(sample_doc, corridors):
     assert layout.split_figures(sample_doc) == []
+    assert layout.split_figures(corridors[1]) == []
+    assert layout.cover_heads(corridors[1]) == []
 
 
 def test_a_split_figure_is_caught(scratch):
@@ -118,8 +128,9 @@ def test_the_table_header_repeats_on_the_next_page(sample_pdf):
 
 # ------------------------------------------------------------------ notes
 
-def test_each_footnote_is_at_the_foot_of_the_page_of_its_call(project, sample, sample_doc):
+def test_each_footnote_is_at_the_foot_of_the_page_of_its_call(project, sample, sample_doc, corridors):
     assert layout.notes_off_their_page(sample_doc, sample) == []
+    assert layout.notes_off_their_page(corridors[1], corridors[0]) == []
     notes = load(project, NOTES_DOC)
     assert layout.notes_off_their_page(layout.document(notes, project), notes) == []
 
