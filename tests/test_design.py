@@ -222,11 +222,18 @@ def test_a_long_brief_gets_a_table_of_contents_with_page_numbers(scratch):
             ident = layout._element_id(box)
             if box.element_tag == "section" and ident:
                 pages.setdefault(ident, number)
-    contents = verify.pdf_pages(doc.write_pdf())[1]
+    data = doc.write_pdf()
+    contents = verify.pdf_pages(data)[1]
     assert contents.lower().startswith("contents")
     for section in brief.sections:
         assert f"{section.label} {pages[section.id]}" in contents.replace("\n", " ")
-    assert layout.folios(doc.write_pdf()) == []
+    assert layout.folios(data) == []
+    from pypdf import PdfReader
+    import io
+
+    links = [a.get_object() for a in PdfReader(io.BytesIO(data)).pages[1].get("/Annots", [])]
+    internal = [a for a in links if "/Dest" in a or a.get("/A", {}).get("/S") == "/GoTo"]
+    assert len(internal) >= len(brief.sections)  # each entry links to its section
 
 
 def test_a_short_brief_has_no_table_of_contents(first_outputs):
