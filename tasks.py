@@ -19,7 +19,7 @@ def _project():
     """The project in this folder; PRESSROOM_BUILD_DIR, if set, is where outputs go."""
     import os
 
-    from pressroom.manuscript import Project
+    from pressroom.project import Project
 
     build_dir = os.environ.get("PRESSROOM_BUILD_DIR")
     return Project(ROOT, Path(build_dir).resolve() if build_dir else None)
@@ -58,14 +58,20 @@ def _warn(warnings):
 @task(help={"brief": "a slug under source/, a brief folder, or a .md file (default: every brief)",
             "format": "editions to make, comma-separated: pdf,epub,html (default: all)",
             "strict": "fail on warnings too", "debug": "show tracebacks",
+            "force": "rebuild every edition, even those whose inputs are unchanged",
+            "jobs": "briefs built at once (default: one per core)",
             "profile": "PDF profiles, comma-separated: screen (build/<slug>.pdf, the default), "
                        "print (build/<slug>-print.pdf: CMYK, 3 mm bleed, crop marks)",
             "paper": "a4 or letter: overrides the paper of house.yaml and brief.yaml"})
-def build(c, brief=None, format=None, strict=False, debug=False, profile="screen", paper=None):
-    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
+def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0,
+          profile="screen", paper=None):
+    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
     from pressroom.build import build as run_build
+    from pressroom.build import editions
     from pressroom.editions.pdf import PROFILES
+    from pressroom.errors import PressroomError
     from pressroom.model import PAPERS
+    from pressroom.report import progress_line, table
 
     profiles = tuple(dict.fromkeys(p.strip().lower() for p in profile.split(",") if p.strip()))
     unknown = [p for p in profiles if p not in PROFILES]
@@ -73,13 +79,20 @@ def build(c, brief=None, format=None, strict=False, debug=False, profile="screen
         raise Exit(f"pressroom: unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}", 2)
     if paper is not None and paper.lower() not in PAPERS:
         raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(PAPERS)}", 2)
+    options = {"paper": paper.lower()} if paper else None
 
-    def progress(output):
-        print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "
-              f"({output.size / 1024:,.0f} KiB, {output.seconds:.2f} s)")
+    def run():
+        try:
+            return run_build(_project(), brief, editions(_formats(format), profiles), strict,
+                             lambda report: print(progress_line(report), flush=True),
+                             force=force, options=options, jobs=jobs or None)
+        except PressroomError as error:
+            if getattr(error, "result", None) and len(error.result.briefs) > 1:
+                print(table(error.result))  # the briefs that did build, before the problems
+            raise
 
-    result = _run(lambda: run_build(_project(), brief, _formats(format), strict, progress,
-                                    profiles, paper and paper.lower()), debug)
+    result = _run(run, debug)
+    print(table(result))
     _warn(result.warnings)
 
 
@@ -147,6 +160,15 @@ def thumbnails(c, brief=None, dpi=60):
         target = docs / f"{brief}-{name}"
         c.run(f"pdftoppm -png -r {int(dpi)} -f {page} -l {page} -singlefile {pdf} {target}")
         print(f"{target.relative_to(ROOT)}.png")
+
+
+@task(help={"brief": "a slug under source/, a folder or a .md file (default: the first brief)",
+            "port": "port on 127.0.0.1 (default 8000; 0 picks a free one)", "debug": "show tracebacks"})
+def preview(c, brief=None, port=8000, debug=False):
+    """Serve a live preview of one brief (HTML and PDF) that rebuilds on every save; Ctrl-C stops it."""
+    from pressroom.preview import serve
+
+    _run(lambda: serve(_project(), brief, int(port)), debug)
 
 
 @task(help={"title": "the brief's title", "slug": "its folder under source/ (default: from the title)",

@@ -27,7 +27,7 @@ def document(brief, project, profile="screen"):
 
 def pdf_of(brief, project, profile="screen") -> bytes:
     key = "pdf" if profile == "screen" else f"pdf-{profile}"
-    return render(brief, project, ("pdf",), (profile,))[key]
+    return render(brief, project, (key,))[key]
 
 
 def _walk(box):

@@ -128,7 +128,7 @@ def test_print_profile_is_deterministic(project, first_brief, press):
 
 def test_a_draft_is_marked_on_every_page_and_in_every_edition(project):
     brief = load(project, NOTES_DOC)
-    out = render(brief, project, ("pdf", "epub", "html"), ("screen", "print"))
+    out = render(brief, project, ("pdf", "pdf-print", "epub", "html"))
     stamp = html.draft_stamp(brief)
     assert stamp.startswith("Draft — 15 January 2026")
     assert layout.draft_marks(out["pdf"], stamp) == []
@@ -176,7 +176,7 @@ def test_a_logo_from_house_yaml_is_on_the_cover_and_the_back_page(scratch):
     (scratch.source_dir / "marks" / "logo.svg").write_text(LOGO, encoding="utf-8")
     edit(scratch.source_dir / "house.yaml", "paper: a4", "paper: a4\nlogo: marks/logo.svg")
     brief = load(scratch)
-    out = render(brief, scratch, ("pdf", "epub", "html"), ("screen", "print"))
+    out = render(brief, scratch, ("pdf", "pdf-print", "epub", "html"))
     page = read(out["html"]["print.html"]).decode()
     assert page.count('<img class="logo" src="assets/logo.svg" alt="Pressroom Policy Institute"') == 2
     assert "wordmark" not in page and out["html"]["assets/logo.svg"].name == "logo.svg"
@@ -257,7 +257,7 @@ def test_the_cover_image_sets_armenian_in_the_fallback_face(project):
 def test_build_writes_the_print_profile_beside_the_screen_pdf_on_letter(tmp_path):
     from test_tasks import invoke
 
-    result = invoke("build", "--brief", FIRST, "--format", "pdf", "--profile", "screen,print",
+    result = invoke("build", "--brief", FIRST, "--format", "pdf,html", "--profile", "screen,print",
                     "--paper", "letter", build_dir=tmp_path)
     assert result.returncode == 0, result.stderr
     screen, press = tmp_path / f"{FIRST}.pdf", tmp_path / f"{FIRST}-print.pdf"

@@ -13,7 +13,7 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-from .. import templates
+from .. import inputs, templates
 from ..model import Brief
 
 WIDTH, HEIGHT = 1600, 2400
@@ -22,8 +22,13 @@ BRAND, BRAND_DEEP, INK, MUTED, WHITE = "#0b4f6c", "#083b51", "#1a1a1a", "#5b6470
 FALLBACK = {"sans": "NotoSansArmenian-{}.ttf", "serif": "NotoSerifArmenian-{}.ttf"}
 
 
-@lru_cache(maxsize=32)
 def _font(path: Path, size: int):
+    inputs.note(path)  # a face of the cover image is an input of the EPUB (pressroom/cache.py)
+    return _load(path, size)
+
+
+@lru_cache(maxsize=32)
+def _load(path: Path, size: int):
     from PIL import ImageFont
 
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)

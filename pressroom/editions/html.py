@@ -8,12 +8,11 @@ fonts and images sit beside them, so it works from ``file://`` and any host.
 from __future__ import annotations
 
 import re
-import subprocess
-from functools import lru_cache
-from pathlib import Path
 
-from .. import __version__, citation, pages, templates
-from ..manuscript import Project, logo_file
+from .. import __version__, citation, inputs, pages, templates
+from ..gitinfo import revision
+from ..manuscript import logo_file
+from ..project import Project
 from ..model import Brief
 from ..resources import Files, read, style_assets
 
@@ -23,21 +22,6 @@ PRINT_SHEETS = ["fonts.css", "print.css"]
 PROFILES = {"screen": ("print.html", []), "print": ("print-profile.html", ["press.css"])}
 LOGO = "assets/logo.svg"
 _ARMENIAN = re.compile("[\u0530-\u058f\ufb13-\ufb17]")
-
-
-@lru_cache(maxsize=32)
-def revision(folder: Path) -> str:
-    """The source revision of a brief: its git commit, with '+' when the brief has local changes."""
-    try:
-        head = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%h", "--", "."],
-                              capture_output=True, text=True, timeout=10)
-        if head.returncode != 0 or not head.stdout.strip():
-            return ""
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=10)
-        return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return ""
 
 
 def context(brief: Brief, edition: str, project: Project | None = None) -> dict:
@@ -71,6 +55,8 @@ def draft_stamp(brief: Brief) -> str:
 def brand_assets(brief: Brief, project: Project) -> Files:
     """The publisher's logo, when house.yaml names one."""
     path = logo_file(project, brief.metadata.logo) if brief.metadata.logo else None
+    if path:
+        inputs.note(path)  # the build cache remakes every edition when the logo changes
     return {LOGO: path} if path else {}
 
 
@@ -91,9 +77,10 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
-def tree(brief: Brief, project: Project, profiles=("screen",)) -> Files:
+def tree(brief: Brief, project: Project, profiles=tuple(PROFILES)) -> Files:
     """Every file of ``build/<slug>/``: the web page, ``print.html`` (the screen PDF's page, whose
-    layout also numbers the pages of the reading editions) and the page of each other profile."""
+    layout also numbers the pages of the reading editions) and the page of each other profile
+    (by default all: ``print-profile.html`` for the print PDF)."""
     files: Files = {"index.html": page(brief, project, "web").encode("utf-8")}
     sheets = set(WEB_SHEETS + PRINT_SHEETS)
     for profile in dict.fromkeys(("screen", *profiles)):
