@@ -351,7 +351,7 @@ def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
             problems.append(Problem("B403", f"{path} does not exist",
                                     f"run: invoke build --brief {brief.slug}", str(path)))
             continue
-        if edition == "pdf":
+        if edition in ("pdf", "pdf-print"):  # the screen PDF and the print profile's
             problems += verify_pdf(brief, path.read_bytes())
         elif edition == "epub":
             problems += verify_epub(brief, path.read_bytes(), epubcheck=epubcheck, path=path)

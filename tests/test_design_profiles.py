@@ -120,6 +120,12 @@ def test_a_print_pdf_with_link_annotations_is_caught(project, first_brief, monke
     assert any("/Annots" in page for page in reader.pages)
 
 
+def test_the_print_pdf_carries_every_block_of_the_source(first_brief, press):
+    from pressroom import verify
+
+    assert verify.verify_pdf(first_brief, press) == []
+
+
 def test_print_profile_is_deterministic(project, first_brief, press):
     assert layout.pdf_of(first_brief, project, "print") == press
 
