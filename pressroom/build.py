@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import cache, inputs, worker, writers
@@ -69,8 +69,20 @@ class Result:
 
 
 def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
-    return {"pdf": build_dir / f"{slug}.pdf", "epub": build_dir / f"{slug}.epub",
-            "html": build_dir / slug}
+    """Where each output goes; ``pdf-print`` is the PDF of the print profile."""
+    return {"pdf": build_dir / f"{slug}.pdf", "pdf-print": build_dir / f"{slug}-print.pdf",
+            "epub": build_dir / f"{slug}.epub", "html": build_dir / slug}
+
+
+def editions(formats, profiles=("screen",)) -> tuple[str, ...]:
+    """The outputs to make: ``pdf`` is one PDF per profile (``pdf`` on screen, ``pdf-print``)."""
+    out: list[str] = []
+    for edition in formats:
+        if edition == "pdf":
+            out += ["pdf" if profile == "screen" else f"pdf-{profile}" for profile in profiles]
+        else:
+            out.append(edition)
+    return tuple(dict.fromkeys(out))
 
 
 def render(brief: Brief, project: Project, formats=EDITIONS,
@@ -78,42 +90,47 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
            stats: dict | None = None) -> dict[str, bytes | Files]:
     """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
     out from it (in the PDF worker, when the build runs one), and the reading editions carry the
-    laid-out PDF's page numbers; they are made while the PDF is written.
+    laid-out PDF's page numbers; they are made while the PDFs are written.
 
     ``used``, if given, receives for each edition the files it was made from. Every edition
     depends on the HTML tree (through the page numbers); the EPUB also on its own layouts.
-    ``stats``, if given, receives the PDF's number of pages (``pages``).
+    ``stats``, if given, receives each PDF's number of pages (``{"pdf": 5, ...}``).
     """
     from .editions import epub, html, pdf
 
     used = {} if used is None else used
     with inputs.recording() as files:
-        tree = html.tree(brief, project)
+        tree = html.tree(brief, project)  # with the page of every PDF profile
     common = files | {*brief.sources, *(i.source for i in brief.images)}
     if project.house_file.is_file():
         common.add(project.house_file)
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-    laid_out = pdf.submit(brief, tree, base, pdf="pdf" in formats)
-    starts = laid_out.starts()
-    if stats is not None:
-        stats["pages"] = laid_out.page_count
+    stats = {} if stats is None else stats
+    screen = pdf.submit(brief, tree, base, pdf="pdf" in formats)
+    starts = screen.starts()
+    stats["pdf"] = screen.page_count
+    press = pdf.submit(brief, tree, base, profile="print") if "pdf-print" in formats else None
     outputs: dict[str, bytes | Files] = {}
-    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
+    if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
         outputs["html"] = html.paginate(brief, tree, starts)
-        used["html"] = used["pdf"] = common
+        used["html"] = used["pdf"] = used["pdf-print"] = common
     if "epub" in formats:
         with inputs.recording() as files:
             outputs["epub"] = epub.render(brief, project, starts)
         used["epub"] = common | files
     if "pdf" in formats:
-        outputs["pdf"] = laid_out.pdf()
+        outputs["pdf"] = screen.pdf()
+    if press is not None:  # the same pages, finished for the press
+        press.starts()
+        stats["pdf-print"] = press.page_count
+        outputs["pdf-print"] = press.pdf()
     return outputs
 
 
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
     paths = output_paths(build_dir, brief.slug)
     written = []
-    for edition in ("html", "pdf", "epub"):
+    for edition in ("html", "pdf", "pdf-print", "epub"):
         if edition not in outputs:
             continue
         data = outputs[edition]
@@ -137,6 +154,8 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
     try:
         briefs, report.warnings = manuscript.load(project, str(location), strict=strict)
         brief = briefs[0]
+        if (options or {}).get("paper"):  # `--paper` overrides house.yaml and brief.yaml
+            brief = replace(brief, metadata=replace(brief.metadata, paper=options["paper"]))
         report.slug = brief.slug
         used: dict[str, set[Path]] = {}
         stats: dict = {}
@@ -147,7 +166,7 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
         return report
     report.seconds = time.perf_counter() - start
     for edition, path, size in written:
-        pages = stats["pages"] if edition == "pdf" else None
+        pages = stats[edition] if edition.startswith("pdf") else None
         report.outputs.append(Output(brief.slug, edition, path, size, report.seconds, pages))
         report.manifest[edition] = cache.entry(location, edition, options, used[edition], path,
                                                planned or {}, size=size, pages=pages)

@@ -64,11 +64,14 @@ class Worker:
             self._prepared = True
             _write(self._jobs, b"")
 
-    def submit(self, brief, files, base_url, pdf: bool = True) -> Job:
-        """Send one job: lay out ``print.html``, then (if ``pdf``) write the PDF."""
+    def submit(self, brief, files, base_url, pdf: bool = True, profile: str = "screen") -> Job:
+        """Send one job: lay out the profile's page, then (if ``pdf``) write the PDF. Jobs are
+        answered in the order they were sent; read each one's answers in that order."""
         self.prepare()
-        data = pickle.dumps((brief, files, base_url, pdf), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((brief, files, base_url, pdf, profile), protocol=pickle.HIGHEST_PROTOCOL)
         # the worker may still be importing WeasyPrint: a thread waits on the pipe, not the build
+        if self._sender is not None:
+            self._sender.join()  # the previous job is read by now, or about to be: one writer at a time
         self._sender = threading.Thread(target=_write, args=(self._jobs, data), daemon=True)
         self._sender.start()
         return Job(self, pdf)
@@ -76,7 +79,6 @@ class Worker:
     def receive(self, expected: str):
         from .errors import BuildError, Problem
 
-        self._sender.join()
         message = _read(self._results)
         if message is None:
             raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
@@ -195,10 +197,10 @@ def serve():  # pragma: no cover (runs in the worker)
         if not message:
             message = _read(jobs)
         while message is not None:
-            brief, files, base_url, wanted_pdf = pickle.loads(message)
+            brief, files, base_url, wanted_pdf, profile = pickle.loads(message)
             del message
             try:
-                laid_out = pdf.LaidOut(brief, files, base_url)
+                laid_out = pdf.LaidOut(brief, files, base_url, profile)
                 _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count))))
                 if wanted_pdf:
                     _write(results, pickle.dumps(("pdf", laid_out.pdf()), pickle.HIGHEST_PROTOCOL))
