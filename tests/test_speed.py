@@ -44,12 +44,13 @@ def test_the_importtime_check_sees_weasyprint_when_a_pdf_is_made(tmp_path):
 
 def test_the_pdf_worker_and_a_single_process_make_the_same_bytes(tmp_path):
     for name, flag in (("worker", "1"), ("alone", "0")):
-        result = subprocess.run([sys.executable, "-m", "invoke", "build", "--brief", FIRST], cwd=ROOT,
+        result = subprocess.run([sys.executable, "-m", "invoke", "build", "--brief", FIRST,
+                                 "--profile", "screen,print"], cwd=ROOT,
                                 capture_output=True, text=True, timeout=300,
                                 env={**os.environ, "PRESSROOM_WORKER": flag,
                                      "PRESSROOM_BUILD_DIR": str(tmp_path / name)})
         assert result.returncode == 0, result.stderr
-    for suffix in (".pdf", ".epub"):
+    for suffix in (".pdf", "-print.pdf", ".epub"):
         assert (tmp_path / "worker" / (FIRST + suffix)).read_bytes() == \
             (tmp_path / "alone" / (FIRST + suffix)).read_bytes()
 
