@@ -16,7 +16,7 @@ class Field:
     """One metadata field: its type, default and the sentence that documents it."""
 
     name: str
-    kind: str  # "str", "int", "date", "list", "status", "paper"
+    kind: str  # "str", "int", "date", "list", "status", "paper", "url"
     doc: str
     required: bool = False
     house: bool = False  # a publisher-wide default may come from house.yaml
@@ -58,6 +58,9 @@ FIELDS: tuple[Field, ...] = (
     Field("about", "str", "from house.yaml: one paragraph about the publisher for the back page",
           house=True),
     Field("contact", "str", "from house.yaml: an address or e-mail for the back page", house=True),
+    Field("base_url", "url", "from house.yaml: where `dist/` is served (e.g. `https://briefs.example.org`); "
+          "the canonical URL, Open Graph tags and JSON-LD of the HTML edition and the links of the "
+          "Atom feed", house=True),
 )
 
 FIELD_NAMES = {f.name for f in FIELDS}
@@ -88,6 +91,7 @@ class Metadata:
     paper: str = "a4"
     about: str = ""
     contact: str = ""
+    base_url: str = ""
 
     @property
     def is_draft(self) -> bool:

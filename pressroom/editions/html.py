@@ -11,7 +11,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from .. import __version__, citation, templates
+from .. import __version__, citation, templates, webmeta
 from ..manuscript import Project
 from ..model import Brief
 from ..resources import Files, style_assets
@@ -43,6 +43,7 @@ def context(brief: Brief, edition: str) -> dict:
         "version": __version__,
         "revision": revision(brief.root),
         "citation": citation.suggested(brief.metadata),
+        "web": webmeta.context(brief) if edition == "web" else {},
     }
 
 
