@@ -58,6 +58,13 @@ CODES: dict[str, str] = {
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
     "V504": "EPUBCheck reported a problem",
+    # Publishing
+    "R601": "only a brief whose status is final is published",
+    "R602": "a manuscript warning blocks publishing (the checks run in strict mode)",
+    "R603": "an output carries a draft marking",
+    "R604": "this version is already published with different content",
+    "R605": "a release file could not be made",
+    "R606": "a published brief needs a date",
 }
 
 
@@ -114,11 +121,16 @@ class VerificationError(PressroomError):
     """An output does not match its sources."""
 
 
+class PublishError(PressroomError):
+    """The brief is not ready to publish, or publishing would replace what readers have."""
+
+
 #: Exit statuses, mapped in one place (used by tasks.py only).
 EXIT_CODES: dict[type[PressroomError], int] = {
     ManuscriptError: 2,
     VerificationError: 3,
     BuildError: 4,
+    PublishError: 5,
     PressroomError: 1,
 }
 

@@ -30,7 +30,7 @@ FILES: dict[str, tuple[str, str, str]] = {
     "pdf": (".pdf", "PDF", "application/pdf"),
     "pdf-print": ("-print.pdf", "Print PDF", "application/pdf"),
     "epub": (".epub", "EPUB", "application/epub+zip"),
-    "html": ("", "Web", "text/html"),
+    "html": ("", "Read online", "text/html"),
     "cover": ("-cover.png", "Cover", "image/png"),
     "bibtex": (".bib", "BibTeX", "application/x-bibtex"),
     "ris": (".ris", "RIS", "application/x-research-info-systems"),

@@ -1,0 +1,127 @@
+"""The publishing gate: a brief is released only when every condition holds.
+
+    status is final, and a date is given     R601, R606
+    the manuscript checks pass, strictly     (their own codes; warnings count)  R602
+    a fresh build verifies complete          V5xx, EPUBCheck V504
+    no output carries a draft marking        R603
+
+Every unmet condition is reported, one line each, in one :class:`PublishError`.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+from . import build as pipeline
+from . import manuscript, verify
+from .errors import ManuscriptError, Problem, PressroomError, PublishError
+from .manuscript import Project
+from .model import Brief
+
+#: What marks a draft in an output: classes and attributes of the layouts, and the banner's words.
+DRAFT_CLASSES = {"draft", "draft-banner", "draft-mark"}
+DRAFT_ATTRIBUTES = {"data-draft-stamp"}
+DRAFT_PHRASE = "not for circulation"
+
+
+def profiles() -> tuple[str, ...]:
+    """The PDF profiles a release carries: screen, and print where the pipeline has it."""
+    from .editions import pdf
+
+    return tuple(p for p in ("screen", "print") if p in getattr(pdf, "PROFILES", ("screen",)))
+
+
+def editions() -> tuple[str, ...]:
+    """The outputs of build/ a release is made from (keys of build.output_paths)."""
+    return ("pdf", *(f"pdf-{p}" for p in profiles() if p != "screen"), "epub", "html")
+
+
+class _Marks(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = set((attrs.get("class") or "").split()) & DRAFT_CLASSES
+        self.found += [f'<{tag} class="{c}">' for c in sorted(classes)]
+        self.found += [f"<{tag} {a}>" for a in sorted(DRAFT_ATTRIBUTES & attrs.keys())]
+
+
+def markup_marks(text: str) -> list[str]:
+    parser = _Marks()
+    parser.feed(text)
+    parser.close()
+    return parser.found
+
+
+def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
+    """Every draft marking in the built outputs of ``brief`` (the HTML, the EPUB, the PDF)."""
+    paths = pipeline.output_paths(build_dir, brief.slug)
+    documents: dict[str, str] = {}
+    for name in ("index.html", "print.html"):
+        path = paths["html"] / name
+        if path.is_file():
+            documents[path.as_posix()] = path.read_text(encoding="utf-8")
+    if paths["epub"].is_file():
+        with zipfile.ZipFile(paths["epub"]) as epub:
+            for name in epub.namelist():
+                if name.endswith((".xhtml", ".html")):
+                    documents[f"{paths['epub'].as_posix()}!{name}"] = epub.read(name).decode("utf-8")
+    problems = []
+    for where, text in documents.items():
+        marks = markup_marks(text)
+        if marks:
+            problems.append(Problem("R603", f"draft marking in an output: {', '.join(marks[:3])}",
+                                    "the layouts mark a final brief as a draft; check layouts/",
+                                    where))
+    phrase = verify.normalise(DRAFT_PHRASE)
+    authored = any(phrase in verify.normalise(b.text) for b in verify.flow_blocks(brief))
+    for edition in ("pdf", *(f"pdf-{p}" for p in profiles() if p != "screen")):
+        path = paths[edition]
+        if path.is_file() and not authored:
+            for number, text in enumerate(verify.pdf_pages(path.read_bytes()), start=1):
+                if phrase in verify.normalise(text):
+                    problems.append(Problem("R603", f"draft marking in the PDF on page {number}: "
+                                            f"“{DRAFT_PHRASE}”", "check layouts/ and styles/",
+                                            path.as_posix()))
+                    break
+    return problems
+
+
+def check(project: Project, target: str) -> Brief:
+    """Build ``target`` fresh into build/ and check everything; raise every unmet condition."""
+    briefs, warnings = manuscript.load(project, target)  # an error stops here, with every reason
+    if len(briefs) != 1:
+        raise ManuscriptError(Problem("P107", f"'{target}' is not one brief",
+                                      "name one brief with --brief", target))
+    brief = briefs[0]
+    where = brief.sources[0].as_posix()
+    reasons = []
+    if brief.metadata.status != "final":
+        reasons.append(Problem("R601", f"the status is '{brief.metadata.status}'; only a final "
+                               "brief is published", "write status: final when it is ready", where))
+    if brief.metadata.date is None:
+        reasons.append(Problem("R606", "the brief has no date; readers cite it and the catalogue "
+                               "orders by it", "add a line 'date: YYYY-MM-DD'", where))
+    reasons += [replace(w, severity="error") for w in warnings]
+    if warnings:
+        reasons.append(Problem("R602", f"{len(warnings)} manuscript warning(s) above; publishing "
+                               "runs the checks in strict mode", "fix each one", where))
+    try:
+        pipeline.build(project, target, **_build_options())
+    except PressroomError as error:  # nothing to verify: report what we know
+        raise PublishError(reasons + error.problems) from error
+    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True, formats=editions())
+    reasons += draft_marks(brief, project.build_dir)
+    if reasons:
+        raise PublishError(reasons)
+    return brief
+
+
+def _build_options() -> dict:
+    return {"profiles": profiles()} if profiles() != ("screen",) else {}
+
