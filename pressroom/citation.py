@@ -54,7 +54,8 @@ def _key(slug: str, meta: Metadata) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", f"{slug}-{meta.version}")
 
 
-_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%",
+# BibTeX counts braces even after a backslash, so literal braces become commands.
+_BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%",
                    "$": r"\$", "#": r"\#", "_": r"\_", "^": r"\textasciicircum{}",
                    "~": r"\textasciitilde{}"}
 
