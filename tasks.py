@@ -72,8 +72,9 @@ def build(c, brief=None, format=None, strict=False, debug=False):
 
 @task(help={"brief": "a slug, folder or .md file (default: every brief)",
             "format": "editions to verify (default: all)", "debug": "show tracebacks",
-            "epubcheck": "also run EPUBCheck on the EPUB (default: on)"})
-def check(c, brief=None, format=None, epubcheck=True, debug=False):
+            "epubcheck": "also run EPUBCheck on the EPUB (default: on)",
+            "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
+def check(c, brief=None, format=None, epubcheck=True, accessibility=False, debug=False):
     """Verify existing outputs against their sources without rebuilding."""
     from pressroom import manuscript, verify
     from pressroom.errors import VerificationError
@@ -85,6 +86,13 @@ def check(c, brief=None, format=None, epubcheck=True, debug=False):
         problems = []
         for item in briefs:
             problems += verify.verify_outputs(item, project.build_dir, epubcheck, _formats(format))
+            if accessibility:
+                from pressroom import accessibility as a11y
+
+                found, report = a11y.check_outputs(item, project.build_dir)
+                for line in report:
+                    print(f"{item.slug}: {line}")
+                problems += found
         if problems:
             raise VerificationError(problems)
         for item in briefs:
@@ -97,7 +105,7 @@ def check(c, brief=None, format=None, epubcheck=True, debug=False):
             "dist": "where releases go (default: dist/)", "debug": "show tracebacks"})
 def publish(c, brief, dist=None, debug=False):
     """Release a final brief into dist/<slug>/<version>/ and regenerate the catalogue."""
-    from pressroom import pages
+    from pressroom import stability
     from pressroom.publish import publish as run_publish
 
     target = Path(dist).resolve() if dist else ROOT / "dist"
@@ -112,7 +120,7 @@ def publish(c, brief, dist=None, debug=False):
     if done.previous:
         print(f"page changes since {done.previous}: {len(done.moved) or 'none'}")
         for change in done.moved:
-            print("  " + pages.describe(change))
+            print("  " + stability.describe(change))
     print(f"catalogue: {target / 'index.html'}, {target / 'feed.xml'}")
 
 

@@ -29,6 +29,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 ALLOWED_CLASSES = frozenset({"pullquote", "note", "lead", "wide"})
 MODES = ("html", "xhtml", "print")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_PAGE_ID = re.compile(r"page-\d+")  # reserved for print page markers (pages.py)
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +144,7 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         previous = level
         base = slugify(text)
         anchor, n = base, 2
-        while anchor in used:
+        while anchor in used or _PAGE_ID.fullmatch(anchor):  # page-N: the print page markers
             anchor, n = f"{base}-{n}", n + 1
         used.add(anchor)
         token.attrSet("id", anchor)

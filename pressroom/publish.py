@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, catalogue, citation, gate, pages, release
+from . import __version__, catalogue, citation, gate, release, stability
 from .build import output_paths
 from .editions.html import revision
 from .errors import Problem, PublishError
@@ -150,8 +150,8 @@ def publish(project: Project, target: str, dist: Path) -> Release:
             "a published version never changes: give the brief a new version (e.g. version: "
             f"\"{_next(version)}\")", brief.sources[0].as_posix()))
     previous = release.previous(dist, slug, version)
-    block_pages = pages.block_pages(brief, files[release.file_name("pdf", slug, version)], project.root)
-    moved = pages.moved(previous["pages"], block_pages) if previous else []
+    block_pages = stability.block_pages(brief, files[release.file_name("pdf", slug, version)], project.root)
+    moved = stability.moved(previous["pages"], block_pages) if previous else []
     data = manifest(brief, files, block_pages, previous, moved)
     files[release.MANIFEST] = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     files[release.SUMS] = sha256sums(files)

@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIRST, copy_project
-from pressroom import manuscript, pages, publish, release, verify
+from pressroom import manuscript, publish, release, stability, verify
 from pressroom.errors import PublishError
 
 V = "1.0"
@@ -157,7 +157,7 @@ def test_a_new_version_reports_the_heading_that_moved_and_keeps_the_old_one(rele
     heading = next(m for m in done.moved if m["kind"] == "heading")
     assert heading["text"] == "Russia’s role and interests" and heading["to"] > heading["from"]
     assert heading["source"] == f"source/{FIRST}/03-russia.md:1"
-    assert "Russia’s role and interests" in pages.describe(heading)
+    assert "Russia’s role and interests" in stability.describe(heading)
     assert not [m for m in done.moved if "01-introduction.md" in m["source"]]  # before the insertion
     manifest = json.loads((dist / FIRST / "1.1" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["page_changes"]["since"] == V and heading in manifest["page_changes"]["moved"]
