@@ -34,9 +34,13 @@ def profiles() -> tuple[str, ...]:
     return tuple(p for p in ("screen", "print") if p in getattr(pdf, "PROFILES", ("screen",)))
 
 
+def _extra_pdfs() -> tuple[str, ...]:
+    return tuple(f"pdf-{p}" for p in profiles() if p != "screen")
+
+
 def editions() -> tuple[str, ...]:
     """The outputs of build/ a release is made from (keys of build.output_paths)."""
-    return ("pdf", *(f"pdf-{p}" for p in profiles() if p != "screen"), "epub", "html")
+    return ("pdf", *_extra_pdfs(), "epub", "html")
 
 
 class _Marks(HTMLParser):
@@ -80,7 +84,7 @@ def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
                                     where))
     phrase = verify.normalise(DRAFT_PHRASE)
     authored = any(phrase in verify.normalise(b.text) for b in verify.flow_blocks(brief))
-    for edition in ("pdf", *(f"pdf-{p}" for p in profiles() if p != "screen")):
+    for edition in ("pdf", *_extra_pdfs()):
         path = paths[edition]
         if path.is_file() and not authored:
             for number, text in enumerate(verify.pdf_pages(path.read_bytes()), start=1):
@@ -115,7 +119,14 @@ def check(project: Project, target: str) -> Brief:
         pipeline.build(project, target, **_build_options())
     except PressroomError as error:  # nothing to verify: report what we know
         raise PublishError(reasons + error.problems) from error
-    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True, formats=editions())
+    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True)
+    paths = pipeline.output_paths(project.build_dir, brief.slug)
+    for edition in _extra_pdfs():  # the print PDF: the same text, the same checks
+        if not paths[edition].is_file():
+            reasons.append(Problem("B403", f"{paths[edition]} was not built",
+                                   "check the print profile", paths[edition].as_posix()))
+        else:
+            reasons += verify.verify_pdf(brief, paths[edition].read_bytes())
     reasons += draft_marks(brief, project.build_dir)
     if reasons:
         raise PublishError(reasons)
