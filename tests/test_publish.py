@@ -169,3 +169,27 @@ def test_a_new_version_reports_the_heading_that_moved_and_keeps_the_old_one(rele
     assert index.index("version 1.1") < index.index(f"{FIRST}/{V}/")  # newest first
     feed = (dist / "feed.xml").read_text(encoding="utf-8")
     assert feed.count("<entry>") == 2 and feed.index("(version 1.1)") < feed.index("(version 1.0)")
+
+
+def test_every_heading_and_paragraph_is_placed_on_its_page(project, first_brief, first_outputs):
+    placed = stability.block_pages(first_brief, first_outputs["pdf"], project.root)
+    kinds = [b.kind for s in first_brief.sections for b in s.blocks if b.kind in stability.KINDS]
+    assert [p["kind"] for p in placed] == kinds
+    numbers = [p["page"] for p in placed]
+    assert None not in numbers and numbers == sorted(numbers) and numbers[0] >= 1
+    total = len(verify.pdf_pages(first_outputs["pdf"]))
+    assert numbers[-1] <= total
+    russia = next(p for p in placed if p["text"] == "Russia’s role and interests")
+    # the heading is on the page whose text has it (found independently, by pypdf)
+    page_text = verify.normalise(verify.pdf_pages(first_outputs["pdf"])[russia["page"] - 1])
+    assert verify.normalise("Russia’s role and interests") in page_text
+
+
+def test_a_paragraph_missing_from_the_pdf_has_no_page(project, first_brief, first_outputs, monkeypatch):
+    real = verify.pdf_pages
+    lost = verify.normalise(first_brief.sections[2].blocks[1].text)[:80]
+    monkeypatch.setattr(verify, "pdf_pages", lambda data: [
+        verify.normalise(t).replace(lost, "") for t in real(data)])
+    placed = stability.block_pages(first_brief, first_outputs["pdf"], project.root)
+    assert [p["source"] for p in placed if p["page"] is None] == [
+        f"source/{FIRST}/03-russia.md:3"]
