@@ -121,7 +121,8 @@ def publish(c, brief, dist=None, debug=False):
         print(f"page changes since {done.previous}: {len(done.moved) or 'none'}")
         for change in done.moved:
             print("  " + stability.describe(change))
-    print(f"catalogue: {target / 'index.html'}, {target / 'feed.xml'}")
+    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+    print(f"catalogue: {shown / 'index.html'}, {shown / 'feed.xml'}")
 
 
 @task

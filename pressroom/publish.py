@@ -128,6 +128,12 @@ def write_release(folder: Path, files: dict[str, bytes]) -> None:
             target.write_bytes(data)
         os.chmod(tmp, 0o755)
         os.rename(tmp, folder)  # fails if the folder appeared meanwhile: nothing is replaced
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if folder.exists():
+            raise PublishError(Problem("R604", f"{folder} was published meanwhile",
+                                       "publish again to compare", str(folder))) from exc
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
