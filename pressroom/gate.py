@@ -18,7 +18,7 @@ from pathlib import Path
 from . import build as pipeline
 from . import manuscript, verify
 from .errors import ManuscriptError, Problem, PressroomError, PublishError
-from .manuscript import Project
+from .manuscript import Project, shown
 from .model import Brief
 
 #: What marks a draft in an output: classes and attributes of the layouts, and the banner's words.
@@ -63,25 +63,25 @@ def markup_marks(text: str) -> list[str]:
 
 
 def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
-    """Every draft marking in the built outputs of ``brief`` (the HTML, the EPUB, the PDF)."""
+    """Draft markings in the built outputs of ``brief``: one problem per output file that has any."""
     paths = pipeline.output_paths(build_dir, brief.slug)
-    documents: dict[str, str] = {}
+    hint = "the layouts mark a final brief as a draft; check layouts/"
+    problems = []
     for name in ("index.html", "print.html"):
         path = paths["html"] / name
-        if path.is_file():
-            documents[path.as_posix()] = path.read_text(encoding="utf-8")
+        marks = markup_marks(path.read_text(encoding="utf-8")) if path.is_file() else []
+        if marks:
+            problems.append(Problem("R603", f"draft marking: {', '.join(marks[:3])}", hint, shown(path)))
     if paths["epub"].is_file():
         with zipfile.ZipFile(paths["epub"]) as epub:
-            for name in epub.namelist():
-                if name.endswith((".xhtml", ".html")):
-                    documents[f"{paths['epub'].as_posix()}!{name}"] = epub.read(name).decode("utf-8")
-    problems = []
-    for where, text in documents.items():
-        marks = markup_marks(text)
-        if marks:
-            problems.append(Problem("R603", f"draft marking in an output: {', '.join(marks[:3])}",
-                                    "the layouts mark a final brief as a draft; check layouts/",
-                                    where))
+            marked = {name.rsplit("/", 1)[-1]: markup_marks(epub.read(name).decode("utf-8"))
+                      for name in epub.namelist() if name.endswith((".xhtml", ".html"))}
+        marked = {name: marks for name, marks in marked.items() if marks}
+        if marked:
+            first = next(iter(marked.values()))
+            problems.append(Problem("R603", f"draft marking in {len(marked)} EPUB document(s) "
+                                    f"({', '.join(list(marked)[:3])}{', …' if len(marked) > 3 else ''}): "
+                                    f"{', '.join(first[:3])}", hint, shown(paths["epub"])))
     phrase = verify.normalise(DRAFT_PHRASE)
     authored = any(phrase in verify.normalise(b.text) for b in verify.flow_blocks(brief))
     for edition in ("pdf", *_extra_pdfs()):
@@ -89,9 +89,9 @@ def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
         if path.is_file() and not authored:
             for number, text in enumerate(verify.pdf_pages(path.read_bytes()), start=1):
                 if phrase in verify.normalise(text):
-                    problems.append(Problem("R603", f"draft marking in the PDF on page {number}: "
+                    problems.append(Problem("R603", f"draft marking on page {number}: "
                                             f"“{DRAFT_PHRASE}”", "check layouts/ and styles/",
-                                            path.as_posix()))
+                                            shown(path)))
                     break
     return problems
 
@@ -127,7 +127,8 @@ def check(project: Project, target: str) -> Brief:
                                    "check the print profile", paths[edition].as_posix()))
         else:
             reasons += verify.verify_pdf(brief, paths[edition].read_bytes())
-    reasons += draft_marks(brief, project.build_dir)
+    if brief.metadata.status == "final":  # a draft's outputs are marked as such, rightly
+        reasons += draft_marks(brief, project.build_dir)
     if reasons:
         raise PublishError(reasons)
     return brief
