@@ -103,7 +103,7 @@ def check(project: Project, target: str) -> Brief:
         raise ManuscriptError(Problem("P107", f"'{target}' is not one brief",
                                       "name one brief with --brief", target))
     brief = briefs[0]
-    where = brief.sources[0].as_posix()
+    where = shown(brief.sources[0])
     reasons = []
     if brief.metadata.status != "final":
         reasons.append(Problem("R601", f"the status is '{brief.metadata.status}'; only a final "

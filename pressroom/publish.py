@@ -26,7 +26,7 @@ from . import __version__, catalogue, citation, gate, release, stability
 from .build import output_paths
 from .editions.html import revision
 from .errors import Problem, PublishError
-from .manuscript import Project
+from .manuscript import Project, shown
 from .model import Brief
 
 THUMBNAIL_PIXELS = 480  # the longer side of the cover thumbnail
@@ -69,7 +69,7 @@ def release_files(brief: Brief, project: Project) -> dict[str, bytes]:
         if path.is_file() and rel != "print.html":  # print.html is the PDF's source, not for readers
             files[f"{release.HTML_FOLDER}/{rel}"] = path.read_bytes()
     pdf = files[release.file_name("pdf", slug, version)]
-    files[release.file_name("cover", slug, version)] = thumbnail(pdf, brief.sources[0].as_posix())
+    files[release.file_name("cover", slug, version)] = thumbnail(pdf, shown(brief.sources[0]))
     for kind, formatter in citation.FORMATS.items():
         files[release.file_name(kind, slug, version)] = formatter(brief.metadata, slug).encode("utf-8")
     return dict(sorted(files.items()))
@@ -154,7 +154,7 @@ def publish(project: Project, target: str, dist: Path) -> Release:
         raise PublishError(Problem(
             "R604", f"version {version} is already published in {folder} and would change ({shown})",
             "a published version never changes: give the brief a new version (e.g. version: "
-            f"\"{_next(version)}\")", brief.sources[0].as_posix()))
+            f"\"{_next(version)}\")", shown(brief.sources[0])))
     previous = release.previous(dist, slug, version)
     block_pages = stability.block_pages(brief, files[release.file_name("pdf", slug, version)], project.root)
     moved = stability.moved(previous["pages"], block_pages) if previous else []
