@@ -150,9 +150,9 @@ def publish(project: Project, target: str, dist: Path) -> Release:
         changed = sorted(n for n in existing.keys() | files.keys() if existing.get(n) != files.get(n))
         if not changed:
             return Release(slug, version, folder, "unchanged")
-        shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+        listed = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
         raise PublishError(Problem(
-            "R604", f"version {version} is already published in {folder} and would change ({shown})",
+            "R604", f"version {version} is already published in {folder} and would change ({listed})",
             "a published version never changes: give the brief a new version (e.g. version: "
             f"\"{_next(version)}\")", shown(brief.sources[0])))
     previous = release.previous(dist, slug, version)
