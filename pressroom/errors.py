@@ -34,12 +34,16 @@ CODES: dict[str, str] = {
     "P108": "front matter is not closed with a line of three dashes",
     "P109": "a section is listed twice",
     "P110": "a character XML forbids is in the text",
+    "P111": "a Markdown file in the brief's folder is not listed in sections",
+    "P112": "a brief by that name already exists",
     # Metadata
     "M201": "a required metadata field is missing",
     "M202": "a metadata field has the wrong type",
     "M203": "a metadata field has a value outside the allowed ones",
     "M204": "an unknown metadata field",
     "M205": "a metadata field is empty",
+    "M206": "a field a final brief needs is missing",
+    "M207": "key points are not three to five",
     # Manuscript content
     "C301": "an image is referenced but its file is missing",
     "C302": "a reference points outside the brief's folder",
@@ -50,6 +54,13 @@ CODES: dict[str, str] = {
     "C307": "an attribute is not allowed in a manuscript",
     "C308": "an image type is not supported",
     "C309": "a remote or unsupported URL is referenced as a resource",
+    "C310": "an internal link points to nowhere",
+    # Typography of the source (warnings of `invoke check`)
+    "T601": "a straight double quote",
+    "T602": "a straight single quote or apostrophe",
+    "T603": "a double hyphen",
+    "T604": "two or more spaces between words",
+    "T605": "trailing spaces at the end of a line",
     # Build and outputs
     "B401": "an edition failed to render",
     "B402": "a resource was refused while rendering",
@@ -69,7 +80,6 @@ CODES: dict[str, str] = {
     "R603": "an output carries a draft marking",
     "R604": "this version is already published with different content",
     "R605": "a release file could not be made",
-    "R606": "a published brief needs a date",
 }
 
 
@@ -83,6 +93,7 @@ class Problem:
     path: str | None = None
     line: int | None = None
     severity: str = "error"  # "error" or "warning"
+    col: int | None = None  # 1-based column, where known
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -92,6 +103,8 @@ class Problem:
     def location(self) -> str:
         if self.path is None:
             return "pressroom"
+        if self.line and self.col:
+            return f"{self.path}:{self.line}:{self.col}"
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """The publishing gate: a brief is released only when every condition holds.
 
-    status is final, and a date is given     R601, R606
-    the manuscript checks pass, strictly     (their own codes; warnings count)  R602
+    status is final                          R601
+    the manuscript checks pass, strictly     lint.lint: its own codes (a final brief's date,
+                                             summary, key points... M206), warnings too; R602
     a fresh build verifies complete          V5xx, EPUBCheck V504
     no output carries a draft marking        R603
 
@@ -16,7 +17,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from . import build as pipeline
-from . import manuscript, verify
+from . import lint, manuscript, verify
 from .errors import ManuscriptError, Problem, PressroomError, PublishError
 from .manuscript import Project, shown
 from .model import Brief
@@ -98,7 +99,12 @@ def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
 
 def check(project: Project, target: str) -> Brief:
     """Build ``target`` fresh into build/ and check everything; raise every unmet condition."""
-    briefs, warnings = manuscript.load(project, target)  # an error stops here, with every reason
+    # the checks of `invoke check --strict`: every lint finding, warnings included, blocks publishing
+    findings = [replace(f, severity="error") for f in lint.lint(project, target)]
+    try:
+        briefs, _ = manuscript.load(project, target)
+    except ManuscriptError as error:  # nothing can be built: the findings are the reasons
+        raise PublishError(findings or error.problems) from error
     if len(briefs) != 1:
         raise ManuscriptError(Problem("P107", f"'{target}' is not one brief",
                                       "name one brief with --brief", target))
@@ -108,13 +114,10 @@ def check(project: Project, target: str) -> Brief:
     if brief.metadata.status != "final":
         reasons.append(Problem("R601", f"the status is '{brief.metadata.status}'; only a final "
                                "brief is published", "write status: final when it is ready", where))
-    if brief.metadata.date is None:
-        reasons.append(Problem("R606", "the brief has no date; readers cite it and the catalogue "
-                               "orders by it", "add a line 'date: YYYY-MM-DD'", where))
-    reasons += [replace(w, severity="error") for w in warnings]
-    if warnings:
-        reasons.append(Problem("R602", f"{len(warnings)} manuscript warning(s) above; publishing "
-                               "runs the checks in strict mode", "fix each one", where))
+    reasons += findings
+    if findings:
+        reasons.append(Problem("R602", f"{len(findings)} manuscript finding(s) above; publishing "
+                               "runs `invoke check --strict`", "fix each one", where))
     try:
         pipeline.build(project, target, **_build_options())
     except PressroomError as error:  # nothing to verify: report what we know

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
-from . import markdown
+from . import links, markdown
 from .errors import ManuscriptError, Problem
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
 
@@ -386,11 +386,12 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _sections(root: Path, files, problems: Collector):
-    """Parse every section file; resolve its images inside the brief's folder."""
+def parse_sections(files) -> list:
+    """Parse section files ``[(path, text, line offset)]`` in order, with the ids the editions use.
+
+    Returns ``[(index, section id, path, markdown.Parsed, note offset)]``; reports nothing.
+    """
     used_ids: set[str] = {"cover", "contents", "back", "notes", "key-points", "summary"}
-    parsed, note_offset, images = [], 0, {}
-    ok = True
     section_ids = []
     for path, _, _ in files:
         base = markdown.slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
@@ -399,9 +400,19 @@ def _sections(root: Path, files, problems: Collector):
             sid, n = f"{base}-{n}", n + 1
         used_ids.add(sid)
         section_ids.append(sid)
+    parsed, note_offset = [], 0
     for index, (path, body, offset) in enumerate(files):
-        where = shown(path)
         result = markdown.parse(body, line_offset=offset, note_offset=note_offset, used_ids=used_ids)
+        parsed.append((index, section_ids[index], path, result, note_offset))
+        note_offset += result.note_count
+    return parsed
+
+
+def _sections(root: Path, files, problems: Collector):
+    """Parse every section file; report its problems; resolve its images inside the brief's folder."""
+    parsed, images, ok = parse_sections(files), {}, True
+    for index, sid, path, result, note_offset in parsed:
+        where = shown(path)
         for attr, line in result.dropped_attrs:
             problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
@@ -421,8 +432,6 @@ def _sections(root: Path, files, problems: Collector):
                 ok = False
             else:
                 images[(path, src)] = target
-        parsed.append((index, section_ids[index], path, result, note_offset))
-        note_offset += result.note_count
     if not ok:
         return None
     return parsed, images
@@ -459,21 +468,23 @@ def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, p
 
 def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
     parsed, images = sections_data
+    targets = links.Targets(parsed)
     sections = []
     for index, sid, path, result, note_offset in parsed:
         mapping = {src: img.target for (p, src), img in images.items() if p == path}
+        hrefs = [href for href, _ in result.links]
         headings = tuple(Heading(*h) for h in result.headings)
         first = next((b for b in result.blocks), None)
         title = headings[0].text if headings and first and first[0] == "heading" else ""
         label = title or ("Introduction" if index == 0 else f"Section {index + 1}")
         kwargs = {"prefix": sid, "note_offset": note_offset, "images": mapping}
+        rendered = {mode: markdown.render(result, mode, links=targets.rewrite(hrefs, path, mode), **kwargs)
+                    for mode in markdown.MODES}
         sections.append(Section(
             id=sid, path=shown(path), title=title, label=label, headings=headings,
             blocks=tuple(Block(*b) for b in result.blocks),
             notes=tuple(Block("footnote", t, line) for t, line in result.notes),
-            html=markdown.render(result, "html", **kwargs),
-            xhtml=markdown.render(result, "xhtml", **kwargs),
-            print_html=markdown.render(result, "print", **kwargs),
+            html=rendered["html"], xhtml=rendered["xhtml"], print_html=rendered["print"],
         ))
     unique_images = tuple(sorted({img.target: img for img in images.values()}.values(),
                                  key=lambda i: i.target))

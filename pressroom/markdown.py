@@ -51,6 +51,7 @@ class Parsed:
     blocks: list[tuple[str, str, int]] = field(default_factory=list)  # kind, text, line
     notes: list[tuple[str, int]] = field(default_factory=list)  # text, line
     images: list[tuple[str, str, int]] = field(default_factory=list)  # src, alt, line
+    links: list[tuple[str, int]] = field(default_factory=list)  # href, line
     dropped_attrs: list[tuple[str, int]] = field(default_factory=list)
     undefined_notes: list[tuple[str, int]] = field(default_factory=list)
     unused_notes: list[tuple[str, int]] = field(default_factory=list)
@@ -139,8 +140,8 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         level = int(token.tag[1])
         text = _plain(tokens[i + 1], 0)
         line = _line(token, offset)
-        if previous and level > previous + 1:
-            result.skipped_levels.append((line, previous, level))
+        if level > max(previous, 1) + 1:  # a section starts at level 1 (its title)
+            result.skipped_levels.append((line, max(previous, 1), level))
         previous = level
         base = slugify(text)
         anchor, n = base, 2
@@ -192,6 +193,8 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
                 if child.type == "image":
                     alt = "".join(c.content for c in _walk(child.children or []) if c.type == "text")
                     result.images.append((child.attrGet("src") or "", alt, _line(token, offset)))
+                elif child.type == "link_open":
+                    result.links.append((str(child.attrGet("href") or ""), _line(token, offset)))
             text = _plain(token, note_offset)
             if not text:
                 continue
@@ -205,11 +208,13 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
 
 # --------------------------------------------------------------------------- rendering
 
-def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str]) -> str:
-    """Render a parsed section for one edition (see MODES)."""
+def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str],
+           links: dict[str, str] | None = None) -> str:
+    """Render a parsed section for one edition (see MODES); ``links`` rewrites internal hrefs."""
     assert mode in MODES
     md = parser()
-    env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {}}
+    env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {},
+           "links": links or {}}
     tokens = parsed.tokens
     if mode == "print":
         env["notes"] = _note_bodies(md, tokens, env)
@@ -306,6 +311,7 @@ def _image(self, tokens, idx, options, env):
 def _link_open(self, tokens, idx, options, env):
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
+    href = env.get("links", {}).get(href, href)
     attrs = f' href="{escape(href)}"'
     if token.attrGet("title"):
         attrs += f' title="{escape(str(token.attrGet("title")))}"'

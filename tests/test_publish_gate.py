@@ -12,9 +12,17 @@ from pressroom import gate, publish, verify
 from pressroom.errors import PublishError
 
 TINY = """title: A tiny brief
+number: 7
 date: 2026-01-02
 status: final
 version: "1.0"
+summary: What the tiny brief finds.
+key_points:
+  - One finding.
+  - Another finding.
+  - A third finding.
+keywords:
+  - findings
 sections:
   - 01-findings.md
 """
@@ -67,8 +75,8 @@ def test_every_unmet_condition_is_reported_at_once(scratch, tmp_path, no_epubche
     yaml = TINY.replace("final", "draft").replace("date: 2026-01-02\n", "")
     text = FINDINGS + "\n[^2]: A note nobody cites.\n"
     problems = refused(scratch, tiny(scratch, yaml, text), tmp_path)
-    # draft, no date, a manuscript warning (strict mode); a draft's marking is not reported twice
-    assert codes(problems) == {"R601", "R606", "C305", "R602"}
+    # draft, a manuscript warning (strict mode); a draft's marking is not reported twice
+    assert codes(problems) == {"R601", "C305", "R602"}
     assert all(p.severity == "error" for p in problems)
 
 
@@ -76,6 +84,13 @@ def test_a_manuscript_warning_blocks_publishing(scratch, tmp_path, no_epubcheck)
     problems = refused(scratch, tiny(scratch, text=FINDINGS + "\n[^2]: Never cited.\n"), tmp_path)
     assert codes(problems) == {"C305", "R602"}
     assert any("[^2]" in p.message and p.line == 7 for p in problems)
+
+
+def test_a_final_brief_without_what_the_lint_requires_is_refused(scratch, tmp_path, no_epubcheck):
+    problems = refused(scratch, tiny(scratch, TINY.replace("summary: What the tiny brief finds.\n", "")),
+                       tmp_path)
+    assert codes(problems) == {"M206", "R602"}
+    assert any("'summary' is missing" in p.message for p in problems)
 
 
 def test_outputs_that_lose_source_text_are_refused(scratch, tmp_path, no_epubcheck):
