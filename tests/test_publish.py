@@ -139,6 +139,7 @@ def test_versions_sort_as_people_read_them():
 INSERTED = ("An inserted paragraph, long enough to push what follows it further down the page: "
             "it restates the argument of the section in other words, so that a reader of the new "
             "version finds the next heading later in the document than before. ") * 3
+INSERTED = INSERTED.strip()
 
 
 def test_a_new_version_reports_the_heading_that_moved_and_keeps_the_old_one(released, tmp_path,
