@@ -19,7 +19,7 @@ def _project():
     """The project in this folder; PRESSROOM_BUILD_DIR, if set, is where outputs go."""
     import os
 
-    from pressroom.manuscript import Project
+    from pressroom.project import Project
 
     build_dir = os.environ.get("PRESSROOM_BUILD_DIR")
     return Project(ROOT, Path(build_dir).resolve() if build_dir else None)
@@ -57,16 +57,27 @@ def _warn(warnings):
 
 @task(help={"brief": "a slug under source/, a brief folder, or a .md file (default: every brief)",
             "format": "editions to make, comma-separated: pdf,epub,html (default: all)",
-            "strict": "fail on warnings too", "debug": "show tracebacks"})
-def build(c, brief=None, format=None, strict=False, debug=False):
-    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
+            "strict": "fail on warnings too", "debug": "show tracebacks",
+            "force": "rebuild every edition, even those whose inputs are unchanged",
+            "jobs": "briefs built at once (default: one per core)"})
+def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0):
+    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
     from pressroom.build import build as run_build
+    from pressroom.errors import PressroomError
+    from pressroom.report import progress_line, table
 
-    def progress(output):
-        print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "
-              f"({output.size / 1024:,.0f} KiB, {output.seconds:.2f} s)")
+    def run():
+        try:
+            return run_build(_project(), brief, _formats(format), strict,
+                             lambda report: print(progress_line(report), flush=True),
+                             force=force, jobs=jobs or None)
+        except PressroomError as error:
+            if getattr(error, "result", None) and len(error.result.briefs) > 1:
+                print(table(error.result))  # the briefs that did build, before the problems
+            raise
 
-    result = _run(lambda: run_build(_project(), brief, _formats(format), strict, progress), debug)
+    result = _run(run, debug)
+    print(table(result))
     _warn(result.warnings)
 
 
@@ -137,6 +148,15 @@ def publish(c, brief, dist=None, debug=False):
             print("  " + stability.describe(change))
     shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
     print(f"catalogue: {shown / 'index.html'}, {shown / 'feed.xml'}")
+
+
+@task(help={"brief": "a slug under source/, a folder or a .md file (default: the first brief)",
+            "port": "port on 127.0.0.1 (default 8000; 0 picks a free one)", "debug": "show tracebacks"})
+def preview(c, brief=None, port=8000, debug=False):
+    """Serve a live preview of one brief (HTML and PDF) that rebuilds on every save; Ctrl-C stops it."""
+    from pressroom.preview import serve
+
+    _run(lambda: serve(_project(), brief, int(port)), debug)
 
 
 @task(help={"title": "the brief's title", "slug": "its folder under source/ (default: from the title)",

@@ -66,6 +66,8 @@ CODES: dict[str, str] = {
     "B402": "a resource was refused while rendering",
     "B403": "an output is missing; build it first",
     "B404": "a page of the PDF cannot be found in a reading edition to mark where it begins",
+    "B405": "the preview cannot listen on its port",
+    "B406": "a layout has a template error",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
@@ -125,6 +127,9 @@ class PressroomError(Exception):
             problems = [problems]
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):  # keep the problems when an error crosses a process boundary
+        return (type(self), (self.problems,))
 
 
 class ManuscriptError(PressroomError):

@@ -119,7 +119,7 @@ def check(project: Project, target: str) -> Brief:
         reasons.append(Problem("R602", f"{len(findings)} manuscript finding(s) above; publishing "
                                "runs `invoke check --strict`", "fix each one", where))
     try:
-        pipeline.build(project, target, **_build_options())
+        pipeline.build(project, target, force=True, **_build_options())  # fresh, never cached
     except PressroomError as error:  # nothing to verify: report what we know
         raise PublishError(reasons + error.problems) from error
     reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True)

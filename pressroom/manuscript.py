@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -20,48 +18,13 @@ import yaml
 
 from . import links, markdown
 from .errors import ManuscriptError, Problem
+from .project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 BRIEF_KEYS = FIELD_NAMES | {"sections"}
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a Pressroom project keeps its sources, layouts, styles and outputs."""
-
-    root: Path
-    build_root: Path | None = None  # where outputs go; build/ under the project by default
-
-    @property
-    def source_dir(self) -> Path:
-        return self.root / "source"
-
-    @property
-    def layouts_dir(self) -> Path:
-        return self.root / "layouts"
-
-    @property
-    def styles_dir(self) -> Path:
-        return self.root / "styles"
-
-    @property
-    def build_dir(self) -> Path:
-        return self.build_root or self.root / "build"
-
-    @property
-    def house_file(self) -> Path:
-        return self.source_dir / "house.yaml"
-
-
-def shown(path: Path) -> str:
-    """A path as the user should see it in a message: relative to the working folder if inside."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 class Collector:
@@ -261,26 +224,6 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
 
 
 # --------------------------------------------------------------------------- briefs
-
-def resolve_targets(project: Project, target: str | None) -> list[Path]:
-    """Brief locations to build: a slug under source/, a folder, or a Markdown file."""
-    if not target:
-        if not project.source_dir.is_dir():
-            raise ManuscriptError(Problem("P107", "there is no source/ folder",
-                                          "run from the project folder", shown(project.source_dir)))
-        found = sorted(p for p in project.source_dir.iterdir() if (p / "brief.yaml").is_file())
-        if not found:
-            raise ManuscriptError(Problem("P107", "no brief found (no */brief.yaml)",
-                                          "create one, or name a file with --brief",
-                                          shown(project.source_dir)))
-        return found
-    for candidate in (project.source_dir / target, Path(target)):
-        if (candidate / "brief.yaml").is_file() or (candidate.is_file() and candidate.suffix == ".md"):
-            return [candidate.resolve()]
-    raise ManuscriptError(Problem("P107", f"no brief called '{target}'",
-                                  "give a slug under source/, a folder with brief.yaml, "
-                                  "or a .md file", target))
-
 
 def load_house(project: Project, problems: Collector) -> dict:
     if not project.house_file.is_file():

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import __version__, catalogue, citation, gate, release, stability
 from .build import output_paths
-from .editions.html import revision
+from .gitinfo import revision
 from .errors import Problem, PublishError
 from .manuscript import Project, shown
 from .model import Brief

@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from . import inputs
+
 Files = dict[str, "bytes | Path"]
 
 _CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
@@ -40,6 +42,7 @@ def style_assets(styles_dir: Path, sheets: list[str]) -> Files:
             source = styles_dir / posixpath.relpath(target, "assets")
             if target.startswith("assets/") and source.is_file():
                 files[target] = source
+    inputs.note(*(p for p in files.values() if isinstance(p, Path)))
     return files
 
 

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 
 from .. import pages, templates
-from ..manuscript import Project
+from ..project import Project
 from ..model import Brief
 from ..resources import Files, read, style_assets
 from .html import context
