@@ -59,18 +59,33 @@ def _warn(warnings):
             "format": "editions to make, comma-separated: pdf,epub,html (default: all)",
             "strict": "fail on warnings too", "debug": "show tracebacks",
             "force": "rebuild every edition, even those whose inputs are unchanged",
-            "jobs": "briefs built at once (default: one per core)"})
-def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0):
+            "jobs": "briefs built at once (default: one per core)",
+            "profile": "PDF profiles, comma-separated: screen (build/<slug>.pdf, the default), "
+                       "print (build/<slug>-print.pdf: CMYK, 3 mm bleed, crop marks)",
+            "paper": "a4 or letter: overrides the paper of house.yaml and brief.yaml"})
+def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0,
+          profile="screen", paper=None):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
     from pressroom.build import build as run_build
+    from pressroom.build import editions
+    from pressroom.editions.pdf import PROFILES
     from pressroom.errors import PressroomError
+    from pressroom.model import PAPERS
     from pressroom.report import progress_line, table
+
+    profiles = tuple(dict.fromkeys(p.strip().lower() for p in profile.split(",") if p.strip()))
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown or not profiles:
+        raise Exit(f"pressroom: unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}", 2)
+    if paper is not None and paper.lower() not in PAPERS:
+        raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(PAPERS)}", 2)
+    options = {"paper": paper.lower()} if paper else None
 
     def run():
         try:
-            return run_build(_project(), brief, _formats(format), strict,
+            return run_build(_project(), brief, editions(_formats(format), profiles), strict,
                              lambda report: print(progress_line(report), flush=True),
-                             force=force, jobs=jobs or None)
+                             force=force, options=options, jobs=jobs or None)
         except PressroomError as error:
             if getattr(error, "result", None) and len(error.result.briefs) > 1:
                 print(table(error.result))  # the briefs that did build, before the problems
@@ -148,6 +163,27 @@ def publish(c, brief, dist=None, debug=False):
             print("  " + stability.describe(change))
     shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
     print(f"catalogue: {shown / 'index.html'}, {shown / 'feed.xml'}")
+
+
+@task(help={"brief": "a slug under source/ (default: the first brief)",
+            "dpi": "resolution of the page images (default 60)"})
+def thumbnails(c, brief=None, dpi=60):
+    """Render the cover and the first interior page of a brief's PDF to docs/*.png (for the README)."""
+    from pressroom.build import build as run_build
+
+    if not shutil.which("pdftoppm"):
+        raise Exit("pressroom: pdftoppm is missing; install poppler-utils (scripts/bootstrap does)", 1)
+    project = _project()
+    if brief is None:
+        brief = sorted(p.name for p in project.source_dir.iterdir() if (p / "brief.yaml").is_file())[0]
+    result = _run(lambda: run_build(project, brief, ("pdf",)), False)
+    pdf = next(o.path for o in result.outputs if o.edition == "pdf")
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    for page, name in ((1, "cover"), (2, "page-2")):
+        target = docs / f"{brief}-{name}"
+        c.run(f"pdftoppm -png -r {int(dpi)} -f {page} -l {page} -singlefile {pdf} {target}")
+        print(f"{target.relative_to(ROOT)}.png")
 
 
 @task(help={"brief": "a slug under source/, a folder or a .md file (default: the first brief)",

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import cache, inputs, writers
@@ -69,8 +69,20 @@ class Result:
 
 
 def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
-    return {"pdf": build_dir / f"{slug}.pdf", "epub": build_dir / f"{slug}.epub",
-            "html": build_dir / slug}
+    """Where each output goes; ``pdf-print`` is the PDF of the print profile."""
+    return {"pdf": build_dir / f"{slug}.pdf", "pdf-print": build_dir / f"{slug}-print.pdf",
+            "epub": build_dir / f"{slug}.epub", "html": build_dir / slug}
+
+
+def editions(formats, profiles=("screen",)) -> tuple[str, ...]:
+    """The outputs to make: ``pdf`` is one PDF per profile (``pdf`` on screen, ``pdf-print``)."""
+    out: list[str] = []
+    for edition in formats:
+        if edition == "pdf":
+            out += ["pdf" if profile == "screen" else f"pdf-{profile}" for profile in profiles]
+        else:
+            out.append(edition)
+    return tuple(dict.fromkeys(out))
 
 
 def render(brief: Brief, project: Project, formats=EDITIONS,
@@ -86,7 +98,7 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
 
     used = {} if used is None else used
     with inputs.recording() as files:
-        tree = html.tree(brief, project)
+        tree = html.tree(brief, project)  # with the page of every PDF profile
     common = files | {*brief.sources, *(i.source for i in brief.images)}
     if project.house_file.is_file():
         common.add(project.house_file)
@@ -94,11 +106,13 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     document = pdf.layout(brief, tree, base)
     starts = pages.starts(document)
     outputs: dict[str, bytes | Files] = {}
-    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
+    if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
         outputs["html"] = html.paginate(brief, tree, starts)
-        used["html"] = used["pdf"] = common
+        used["html"] = used["pdf"] = used["pdf-print"] = common
     if "pdf" in formats:
         outputs["pdf"] = pdf.write(brief, document)
+    if "pdf-print" in formats:  # the same pages, finished for the press
+        outputs["pdf-print"] = pdf.render(brief, tree, base, "print")
     if "epub" in formats:
         with inputs.recording() as files:
             outputs["epub"] = epub.render(brief, project, starts)
@@ -109,7 +123,7 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
     paths = output_paths(build_dir, brief.slug)
     written = []
-    for edition in ("html", "pdf", "epub"):
+    for edition in ("html", "pdf", "pdf-print", "epub"):
         if edition not in outputs:
             continue
         data = outputs[edition]
@@ -133,6 +147,8 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
     try:
         briefs, report.warnings = manuscript.load(project, str(location), strict=strict)
         brief = briefs[0]
+        if (options or {}).get("paper"):  # `--paper` overrides house.yaml and brief.yaml
+            brief = replace(brief, metadata=replace(brief.metadata, paper=options["paper"]))
         report.slug = brief.slug
         used: dict[str, set[Path]] = {}
         outputs = render(brief, project, formats, used)
@@ -142,7 +158,7 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
         return report
     report.seconds = time.perf_counter() - start
     for edition, path, size in written:
-        pages = pdf_pages(outputs["pdf"]) if edition == "pdf" else None
+        pages = pdf_pages(outputs[edition]) if edition.startswith("pdf") else None
         report.outputs.append(Output(brief.slug, edition, path, size, report.seconds, pages))
         report.manifest[edition] = cache.entry(location, edition, options, used[edition], path,
                                                planned or {}, size=size, pages=pages)

@@ -55,6 +55,7 @@ CODES: dict[str, str] = {
     "C308": "an image type is not supported",
     "C309": "a remote or unsupported URL is referenced as a resource",
     "C310": "an internal link points to nowhere",
+    "C311": "the publisher's logo is missing, outside source/ or not an SVG file",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",
@@ -76,6 +77,7 @@ CODES: dict[str, str] = {
     "V506": "the PDF's tag structure is wrong (roles, alternate text, artifacts, reading order)",
     "V507": "an accessibility checker (Ace by DAISY, axe-core) reported a violation",
     "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
+    "V509": "a character is printed without a glyph (.notdef) in the PDF",
     # Publishing
     "R601": "only a brief whose status is final is published",
     "R602": "a manuscript warning blocks publishing (the checks run in strict mode)",

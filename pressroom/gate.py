@@ -18,30 +18,21 @@ from pathlib import Path
 
 from . import build as pipeline
 from . import lint, manuscript, verify
+from .editions import EDITIONS
+from .editions.html import PROFILES as PAGE_PROFILES
 from .errors import ManuscriptError, Problem, PressroomError, PublishError
 from .manuscript import Project, shown
 from .model import Brief
 
 #: What marks a draft in an output: classes and attributes of the layouts, and the banner's words.
 DRAFT_CLASSES = {"draft", "draft-banner", "draft-mark"}
-DRAFT_ATTRIBUTES = {"data-draft-stamp"}
+DRAFT_ATTRIBUTES = {"data-draft-stamp", "data-draft-mark"}
 DRAFT_PHRASE = "not for circulation"
 
 
-def profiles() -> tuple[str, ...]:
-    """The PDF profiles a release carries: screen, and print where the pipeline has it."""
-    from .editions import pdf
-
-    return tuple(p for p in ("screen", "print") if p in getattr(pdf, "PROFILES", ("screen",)))
-
-
-def _extra_pdfs() -> tuple[str, ...]:
-    return tuple(f"pdf-{p}" for p in profiles() if p != "screen")
-
-
-def editions() -> tuple[str, ...]:
-    """The outputs of build/ a release is made from (keys of build.output_paths)."""
-    return ("pdf", *_extra_pdfs(), "epub", "html")
+#: What a release is made from: every edition, and the PDF in both profiles (screen and print).
+RELEASED = pipeline.editions(EDITIONS, ("screen", "print"))  # pdf, pdf-print, epub, html
+PDFS = tuple(e for e in RELEASED if e.startswith("pdf"))
 
 
 class _Marks(HTMLParser):
@@ -68,7 +59,7 @@ def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
     paths = pipeline.output_paths(build_dir, brief.slug)
     hint = "the layouts mark a final brief as a draft; check layouts/"
     problems = []
-    for name in ("index.html", "print.html"):
+    for name in ("index.html", *(page for page, _ in PAGE_PROFILES.values())):
         path = paths["html"] / name
         marks = markup_marks(path.read_text(encoding="utf-8")) if path.is_file() else []
         if marks:
@@ -85,7 +76,7 @@ def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
                                     f"{', '.join(first[:3])}", hint, shown(paths["epub"])))
     phrase = verify.normalise(DRAFT_PHRASE)
     authored = any(phrase in verify.normalise(b.text) for b in verify.flow_blocks(brief))
-    for edition in ("pdf", *_extra_pdfs()):
+    for edition in PDFS:
         path = paths[edition]
         if path.is_file() and not authored:
             for number, text in enumerate(verify.pdf_pages(path.read_bytes()), start=1):
@@ -119,24 +110,13 @@ def check(project: Project, target: str) -> Brief:
         reasons.append(Problem("R602", f"{len(findings)} manuscript finding(s) above; publishing "
                                "runs `invoke check --strict`", "fix each one", where))
     try:
-        pipeline.build(project, target, force=True, **_build_options())  # fresh, never cached
+        pipeline.build(project, target, RELEASED, force=True)  # fresh: never the cache's outputs
     except PressroomError as error:  # nothing to verify: report what we know
         raise PublishError(reasons + error.problems) from error
-    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True)
-    paths = pipeline.output_paths(project.build_dir, brief.slug)
-    for edition in _extra_pdfs():  # the print PDF: the same text, the same checks
-        if not paths[edition].is_file():
-            reasons.append(Problem("B403", f"{paths[edition]} was not built",
-                                   "check the print profile", paths[edition].as_posix()))
-        else:
-            reasons += verify.verify_pdf(brief, paths[edition].read_bytes())
+    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True, formats=RELEASED)
     if brief.metadata.status == "final":  # a draft's outputs are marked as such, rightly
         reasons += draft_marks(brief, project.build_dir)
     if reasons:
         raise PublishError(reasons)
     return brief
-
-
-def _build_options() -> dict:
-    return {"profiles": profiles()} if profiles() != ("screen",) else {}
 

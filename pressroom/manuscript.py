@@ -251,8 +251,25 @@ def load(project: Project, target: str | None = None, strict: bool = False) -> t
         brief = load_brief(location, house, problems)
         if brief is not None:
             briefs.append(brief)
+    for logo in sorted({b.metadata.logo for b in briefs if b.metadata.logo}):
+        _check_logo(project, logo, problems)
     problems.raise_errors(strict)
     return briefs, problems.warnings
+
+
+def logo_file(project: Project, logo: str) -> Path | None:
+    """The publisher's mark named in house.yaml (relative to source/), if it is a usable SVG."""
+    path = project.source_dir / logo
+    if logo and _inside(path, project.source_dir) and path.suffix.lower() == ".svg" and path.is_file():
+        return path.resolve()
+    return None
+
+
+def _check_logo(project: Project, logo: str, problems: Collector) -> None:
+    if logo_file(project, logo) is None:
+        problems.error("C311", f"the logo '{logo}' is not an SVG file inside source/",
+                       "give a path relative to source/, e.g. logo: marks/logo.svg",
+                       shown(project.house_file))
 
 
 def load_brief(location: Path, house: dict, problems: Collector) -> Brief | None:

@@ -24,11 +24,13 @@ from pathlib import Path
 
 from . import __version__, catalogue, citation, gate, release, stability
 from .build import output_paths
+from .editions.html import PROFILES as PAGE_PROFILES
 from .gitinfo import revision
 from .errors import Problem, PublishError
 from .manuscript import Project, shown
 from .model import Brief
 
+PDF_SOURCES = {page for page, _ in PAGE_PROFILES.values()}  # print.html, print-profile.html
 THUMBNAIL_PIXELS = 480  # the longer side of the cover thumbnail
 
 
@@ -63,10 +65,10 @@ def release_files(brief: Brief, project: Project) -> dict[str, bytes]:
     slug, version = brief.slug, brief.metadata.version
     built = output_paths(project.build_dir, slug)
     files = {release.file_name(kind, slug, version): built[kind].read_bytes()
-             for kind in gate.editions() if kind != "html"}
+             for kind in gate.RELEASED if kind != "html"}
     for path in sorted(built["html"].rglob("*")):
         rel = path.relative_to(built["html"]).as_posix()
-        if path.is_file() and rel != "print.html":  # print.html is the PDF's source, not for readers
+        if path.is_file() and rel not in PDF_SOURCES:  # the PDFs' sources are not for readers
             files[f"{release.HTML_FOLDER}/{rel}"] = path.read_bytes()
     pdf = files[release.file_name("pdf", slug, version)]
     files[release.file_name("cover", slug, version)] = thumbnail(pdf, shown(brief.sources[0]))
@@ -93,7 +95,7 @@ def manifest(brief: Brief, files: dict[str, bytes], block_pages: list[dict],
 
     meta, slug = brief.metadata, brief.slug
     pdf = files[release.file_name("pdf", slug, meta.version)]
-    kinds = ["html", *(e for e in gate.editions() if e != "html"), "cover", *citation.FORMATS]
+    kinds = ["html", *(e for e in gate.RELEASED if e != "html"), "cover", *citation.FORMATS]
     return {
         "pressroom": __version__,
         "slug": slug,

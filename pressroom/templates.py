@@ -30,8 +30,15 @@ def environment(layouts_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["isodate"] = lambda d: d.isoformat() if d else ""
-    env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+    env.filters["longdate"] = longdate
     return env
+
+
+def longdate(day) -> str:
+    """16 November 2026 (English month names, whatever the machine's locale)."""
+    months = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+    return f"{day.day} {months[day.month - 1]} {day.year}" if day else ""
 
 
 def render(layouts_dir: Path, name: str, **context) -> str:

@@ -55,10 +55,11 @@ def test_the_release_has_every_file_named_by_slug_and_version(released):
     _, dist, done = released
     folder = dist / FIRST / V
     assert done.state == "published" and done.folder == folder
-    for name in (f"{NAME}.pdf", f"{NAME}.epub", f"{NAME}-cover.png", f"{NAME}.bib", f"{NAME}.ris",
+    for name in (f"{NAME}.pdf", f"{NAME}-print.pdf", f"{NAME}.epub", f"{NAME}-cover.png", f"{NAME}.bib", f"{NAME}.ris",
                  f"{NAME}.csl.json", "html/index.html", "manifest.json", "SHA256SUMS"):
         assert (folder / name).is_file(), name
     assert not (folder / "html" / "print.html").exists()
+    assert not (folder / "html" / "print-profile.html").exists()
     assert (folder / f"{NAME}-cover.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in (dist / FIRST).iterdir() if p.name.startswith(".")]  # no temporary left
     assert (dist / "index.html").is_file() and (dist / "feed.xml").is_file()
@@ -94,7 +95,8 @@ def test_the_manifest_lists_every_file_with_size_and_checksum(released):
     assert manifest["metadata"]["title"] == "Between Moscow and the West"
     assert manifest["metadata"]["status"] == "final" and manifest["version"] == V
     assert manifest["pressroom"] and "source_revision" in manifest
-    assert set(manifest["formats"]) >= {"pdf", "epub", "html", "cover", "bibtex", "ris", "csl"}
+    assert set(manifest["formats"]) == {"pdf", "pdf-print", "epub", "html", "cover", "bibtex", "ris",
+                                        "csl"}
     assert manifest["page_changes"] == {"since": None, "moved": []}
     # the published PDF is the verified one: it carries every block of the sources
     assert verify.verify_pdf(manuscript.load(released[0], FIRST)[0][0], pdf) == []

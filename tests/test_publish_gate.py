@@ -101,6 +101,15 @@ def test_outputs_that_lose_source_text_are_refused(scratch, tmp_path, no_epubche
     assert lost and all(p.path.endswith("03-russia.md") for p in lost)
 
 
+def test_a_print_pdf_that_loses_text_is_refused(scratch, tmp_path, no_epubcheck):
+    # press.css styles the print profile only: the screen PDF and the reading editions are whole
+    with open(scratch.styles_dir / "press.css", "a", encoding="utf-8") as sheet:
+        sheet.write("\n#findings p { display: none; }\n")
+    problems = refused(scratch, tiny(scratch), tmp_path)
+    assert codes(problems) == {"V501"}
+    assert all(p.path.endswith("01-findings.md") for p in problems)
+
+
 def test_epubcheck_findings_are_refused(scratch, tmp_path):
     # An invalid date only EPUBCheck notices: the verifier's own reading of the EPUB passes.
     edit(scratch.layouts_dir / "epub" / "package.opf", "<dc:language>",
@@ -114,13 +123,15 @@ def test_a_final_brief_carrying_a_draft_marking_is_refused(scratch, tmp_path, no
     problems = refused(scratch, tiny(scratch), tmp_path)
     assert codes(problems) == {"R603"}
     where = sorted(p.path.rsplit("/", 1)[-1] for p in problems)
-    assert where == ["index.html", "print.html", "tiny.epub", "tiny.pdf"]  # one line per output
+    assert where == ["index.html", "print-profile.html", "print.html", "tiny-print.pdf", "tiny.epub",
+                     "tiny.pdf"]  # one line per output
 
 
 def test_draft_markings_are_found_in_markup():
     assert gate.markup_marks('<body class="web final"><p class="lead">x</p>') == []
     assert gate.markup_marks('<body class="web draft">') == ['<body class="draft">']
     assert gate.markup_marks('<header data-draft-stamp="Draft">') == ["<header data-draft-stamp>"]
+    assert gate.markup_marks('<header data-draft-mark="DRAFT">') == ["<header data-draft-mark>"]
 
 
 def test_the_command_refuses_a_draft_one_line_per_reason_exit_5(tmp_path):
