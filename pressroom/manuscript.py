@@ -173,6 +173,13 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
             return value
         problems.error("M203", f"'{name}' must be draft or final, got {value!r}",
                        f"write {name}: draft", where, line)
+    elif kind == "url":
+        text = str(value).strip().rstrip("/")
+        parts = urlsplit(text)
+        if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+            return text
+        problems.error("M202", f"'{name}' must be an http(s) address, got {value!r}",
+                       f"write {name}: https://example.org/briefs", where, line)
     elif kind == "paper":
         if str(value).lower() in PAPERS:
             return str(value).lower()

@@ -16,7 +16,7 @@ class Field:
     """One metadata field: its type, default and the sentence that documents it."""
 
     name: str
-    kind: str  # "str", "int", "date", "list", "status", "paper"
+    kind: str  # "str", "int", "date", "list", "status", "paper", "url"
     doc: str
     required: bool = False
     house: bool = False  # a publisher-wide default may come from house.yaml
@@ -65,6 +65,9 @@ FIELDS: tuple[Field, ...] = (
           "`source/`); the cover and the back page; a typographic mark when absent", house=True),
     Field("toc_threshold", "int", "from house.yaml (default 6): the printed brief gets a table of "
           "contents with page numbers when it has more sections than this", house=True),
+    Field("base_url", "url", "from house.yaml: where `dist/` is served (e.g. `https://briefs.example.org`); "
+          "the canonical URL, Open Graph tags and JSON-LD of the HTML edition and the links of the "
+          "Atom feed", house=True),
 )
 
 FIELD_NAMES = {f.name for f in FIELDS}
@@ -97,6 +100,7 @@ class Metadata:
     contact: str = ""
     logo: str = ""
     toc_threshold: int = 6
+    base_url: str = ""
 
     @property
     def is_draft(self) -> bool:
