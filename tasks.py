@@ -66,6 +66,7 @@ def _warn(warnings):
 def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0,
           profile="screen", paper=None):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
+    from pressroom import worker
     from pressroom.build import build as run_build
     from pressroom.build import editions
     from pressroom.editions.pdf import PROFILES
@@ -73,6 +74,7 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
     from pressroom.model import PAPERS
     from pressroom.report import progress_line, table
 
+    worker.allow()  # a second interpreter imports WeasyPrint while the sources are read
     profiles = tuple(dict.fromkeys(p.strip().lower() for p in profile.split(",") if p.strip()))
     unknown = [p for p in profiles if p not in PROFILES]
     if unknown or not profiles:
@@ -139,6 +141,23 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
             raise VerificationError(problems)
 
     _run(run, debug)
+
+
+@task(help={"quick": "the first brief only, 3 runs (a smoke run, not a measurement)",
+            "runs": "runs of each measure (default 5, 3 for ×200; medians are reported)",
+            "sizes": "comma-separated multiples of the first brief (default 1,40,200)",
+            "readme": "also write the table into the README's performance section"})
+def bench(c, quick=False, runs=0, sizes=None, readme=False):
+    """Measure builds against WeasyPrint's own render of the same print.html; write build/bench/bench.json."""
+    from pressroom import bench as benchmark
+
+    chosen = [int(s) for s in sizes.split(",")] if sizes else None
+    try:
+        benchmark.run(_project().build_dir, quick=quick, runs=runs or None, sizes=chosen,
+                      readme=ROOT / "README.md" if readme else None,
+                      say=lambda line: print(line, flush=True))
+    except benchmark.BenchError as error:
+        raise Exit(f"bench: {error}", 1) from None
 
 
 @task(help={"brief": "the slug of the brief to publish (or its folder or .md file)",

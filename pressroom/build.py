@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import cache, inputs, writers
+from . import cache, inputs, worker, writers
 from .editions import EDITIONS
 from .errors import BuildError, ManuscriptError, PressroomError, Problem
 from .model import Brief
@@ -86,14 +86,16 @@ def editions(formats, profiles=("screen",)) -> tuple[str, ...]:
 
 
 def render(brief: Brief, project: Project, formats=EDITIONS,
-           used: dict[str, set[Path]] | None = None) -> dict[str, bytes | Files]:
+           used: dict[str, set[Path]] | None = None,
+           stats: dict | None = None) -> dict[str, bytes | Files]:
     """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
-    out from it, and the reading editions carry the laid-out PDF's page numbers.
+    out from it (in the PDF worker, when the build runs one), and the reading editions carry the
+    laid-out PDF's page numbers; they are made while the PDFs are written.
 
     ``used``, if given, receives for each edition the files it was made from. Every edition
     depends on the HTML tree (through the page numbers); the EPUB also on its own layouts.
+    ``stats``, if given, receives each PDF's number of pages (``{"pdf": 5, ...}``).
     """
-    from . import pages
     from .editions import epub, html, pdf
 
     used = {} if used is None else used
@@ -103,20 +105,25 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     if project.house_file.is_file():
         common.add(project.house_file)
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-    document = pdf.layout(brief, tree, base)
-    starts = pages.starts(document)
+    stats = {} if stats is None else stats
+    screen = pdf.submit(brief, tree, base, pdf="pdf" in formats)
+    starts = screen.starts()
+    stats["pdf"] = screen.page_count
+    press = pdf.submit(brief, tree, base, profile="print") if "pdf-print" in formats else None
     outputs: dict[str, bytes | Files] = {}
     if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
         outputs["html"] = html.paginate(brief, tree, starts)
         used["html"] = used["pdf"] = used["pdf-print"] = common
-    if "pdf" in formats:
-        outputs["pdf"] = pdf.write(brief, document)
-    if "pdf-print" in formats:  # the same pages, finished for the press
-        outputs["pdf-print"] = pdf.render(brief, tree, base, "print")
     if "epub" in formats:
         with inputs.recording() as files:
             outputs["epub"] = epub.render(brief, project, starts)
         used["epub"] = common | files
+    if "pdf" in formats:
+        outputs["pdf"] = screen.pdf()
+    if press is not None:  # the same pages, finished for the press
+        press.starts()
+        stats["pdf-print"] = press.page_count
+        outputs["pdf-print"] = press.pdf()
     return outputs
 
 
@@ -151,26 +158,19 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
             brief = replace(brief, metadata=replace(brief.metadata, paper=options["paper"]))
         report.slug = brief.slug
         used: dict[str, set[Path]] = {}
-        outputs = render(brief, project, formats, used)
+        stats: dict = {}
+        outputs = render(brief, project, formats, used, stats)
         written = write(project.build_dir, brief, {e: outputs[e] for e in formats})
     except PressroomError as error:
         report.failure = error
         return report
     report.seconds = time.perf_counter() - start
     for edition, path, size in written:
-        pages = pdf_pages(outputs[edition]) if edition.startswith("pdf") else None
+        pages = stats[edition] if edition.startswith("pdf") else None
         report.outputs.append(Output(brief.slug, edition, path, size, report.seconds, pages))
         report.manifest[edition] = cache.entry(location, edition, options, used[edition], path,
                                                planned or {}, size=size, pages=pages)
     return report
-
-
-def pdf_pages(data: bytes) -> int:
-    import io
-
-    from pypdf import PdfReader
-
-    return len(PdfReader(io.BytesIO(data)).pages)
 
 
 def skipped(location: Path, editions, manifest: cache.Manifest) -> BriefReport:
@@ -228,8 +228,9 @@ def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, 
     work = list(plan.stale.items())
     jobs = min(jobs or os.cpu_count() or 1, len(work))
     if jobs <= 1:
-        for location, editions in work:
-            yield build_brief(project, location, editions, strict, options, plan.digests)
+        with worker.started():  # imports WeasyPrint while the first brief is read
+            for location, editions in work:
+                yield build_brief(project, location, editions, strict, options, plan.digests)
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 

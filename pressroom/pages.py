@@ -17,7 +17,9 @@ from __future__ import annotations
 import bisect
 import html
 import re
+from array import array
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import BuildError, Problem
 from .verify import normalise
@@ -33,8 +35,12 @@ class PageStart:
     offset: int  # where they are in the print layout's text
 
 
+#: normalise() of one character, remembered: the walks below ask it of every character
+_unit = lru_cache(maxsize=4096)(normalise)
+
+
 def units(text: str) -> str:
-    return "".join(normalise(c) for c in text)
+    return "".join(map(_unit, text))
 
 
 # --------------------------------------------------------------------------- the PDF's pages
@@ -99,6 +105,27 @@ _NOTES = re.compile(r"""class=["'][^"']*\b(footnotes|draft-banner|toc)\b|role=["
 _BLOCK_OPEN = re.compile(r"<(?:h[1-6]|p|blockquote|figure|div|pre)\b[^>]*>\s*\Z")
 
 
+class Places:
+    """``(document, index in it)`` of each unit, packed in one array of integers: a list of
+    tuples took about 150 bytes a unit (180 MiB for the web edition of a 400-page brief)."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self):
+        self.keys = array("q")
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, index: int) -> tuple[int, int]:
+        key = self.keys[index]
+        return key >> 32, key & 0xFFFFFFFF
+
+    def first(self, doc: int, index: int) -> int:
+        """The first unit at or after ``index`` of document ``doc``."""
+        return bisect.bisect_left(self.keys, doc << 32 | index)
+
+
 class Stream:
     """The body text of some documents as units, each with the place in its document it came from."""
 
@@ -106,15 +133,16 @@ class Stream:
         self.documents = documents
         self._not_flow = _NOTES if include_noterefs else _NOT_FLOW
         self.text: list[str] = []
-        self.where: list[tuple[int, int]] = []  # (document, index in it) of each unit
+        self.where = Places()  # (document, index in it) of each unit
         for index, doc in enumerate(documents):
             self._read(index, doc)
         self.joined = "".join(self.text)
 
     def _add(self, piece: str, doc: int, at: int):
+        key = doc << 32 | at
         for ch in piece:
             self.text.append(ch)
-            self.where.append((doc, at))
+            self.where.keys.append(key)
 
     def _read(self, index: int, doc: str):
         body = doc.find("<body")
@@ -149,12 +177,12 @@ class Stream:
                 self._add(units(html.unescape(entity.group(0))), index, at)
                 at = entity.end()
             else:
-                self._add(normalise(doc[at]), index, at)
+                self._add(_unit(doc[at]), index, at)
                 at += 1
 
     def at(self, doc: int, index: int) -> int:
         """The first unit at or after ``index`` of document ``doc``."""
-        return bisect.bisect_left(self.where, (doc, index))
+        return self.where.first(doc, index)
 
     def find(self, key: str, start: int, expected: int) -> int:
         """The occurrence of ``key`` at or after ``start`` nearest to ``expected``; -1 if none."""

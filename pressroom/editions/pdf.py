@@ -13,16 +13,20 @@
   registered condition FOGRA39 (A4) or CGATS TR 001 / SWOP (Letter). With images it keeps
   all of the above except the PDF/X claim.
 
-WeasyPrint is imported here only, and only when a PDF is actually laid out.
-Everything it fetches comes from the edition tree through the confined fetcher.
-``layout`` gives the laid-out document, ``write`` its bytes.
+WeasyPrint is imported here only (through :mod:`pressroom.weasy`), and only when a PDF is
+actually laid out. Everything it fetches comes from the edition tree through the confined
+fetcher. ``layout`` gives the laid-out document, ``write`` its bytes. :func:`submit` does both
+in the PDF worker when a build runs one (:mod:`pressroom.worker`), so the build makes the
+reading editions while the PDF is written.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import BuildError, Problem
 from ..model import Brief
@@ -76,9 +80,24 @@ def _failed(brief: Brief, exc: Exception) -> BuildError:
                               "run with --debug for details", brief.sources[0].as_posix()))
 
 
+def fonts_key(files: Files, base_url: str) -> tuple:
+    """What the fonts of an edition tree depend on: where it lives, its stylesheets and fonts."""
+    key = [base_url]
+    for name, value in sorted(files.items()):
+        if name.startswith("assets/"):
+            if isinstance(value, Path):
+                stat = value.stat()
+                key.append((name, str(value), stat.st_size, stat.st_mtime_ns))
+            else:
+                key.append((name, hashlib.sha256(value).hexdigest()))
+    return tuple(key)
+
+
 def layout(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
     """Lay out the profile's page of an edition tree (``base_url`` is where the tree will live)."""
-    from weasyprint import HTML
+    from .. import weasy
+
+    HTML = weasy.load().HTML
     from weasyprint.logger import LOGGER
 
     page = PROFILES[profile].page
@@ -88,7 +107,8 @@ def layout(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
     try:
         html = HTML(string=read(files[page]).decode("utf-8"), base_url=base_url + page,
                     url_fetcher=fetcher)
-        document = html.render(**_options(brief, profile))
+        document = html.render(font_config=weasy.font_config(fonts_key(files, base_url)),
+                               **_options(brief, profile))
     except Exception as exc:  # WeasyPrint raises many types; report one line
         raise _failed(brief, exc) from exc
     finally:
@@ -118,6 +138,37 @@ def write(brief: Brief, document, profile: str = "screen") -> bytes:
 def render(brief: Brief, files: Files, base_url: str, profile: str = "screen") -> bytes:
     """Lay out and write the profile's page of an edition tree."""
     return write(brief, layout(brief, files, base_url, profile), profile)
+
+
+class LaidOut:
+    """A layout made here: its page starts (screen profile) and page count now, its PDF when
+    asked for."""
+
+    def __init__(self, brief: Brief, files: Files, base_url: str, profile: str = "screen"):
+        from .. import pages
+
+        self.brief, self.profile = brief, profile
+        self.document = layout(brief, files, base_url, profile)
+        self._starts = pages.starts(self.document) if profile == "screen" else []
+        self.page_count = len(self.document.pages)
+
+    def starts(self):
+        return self._starts
+
+    def pdf(self) -> bytes:
+        return write(self.brief, self.document, self.profile)
+
+
+def submit(brief: Brief, files: Files, base_url: str, pdf: bool = True, profile: str = "screen"):
+    """Lay out the profile's page (and write the PDF if ``pdf``): in the PDF worker when one runs,
+    else here. Returns an object whose ``starts()`` gives the page starts and ``pdf()`` the PDF."""
+    from .. import worker
+
+    running = worker.active()
+    if running is None:
+        return LaidOut(brief, files, base_url, profile)
+    job = {name: value for name, value in files.items() if name != "index.html"}
+    return running.submit(dataclasses.replace(brief, sections=()), job, base_url, pdf, profile)
 
 
 def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:

@@ -1,0 +1,226 @@
+"""A second process for the PDF, started before the sources are read.
+
+Importing WeasyPrint takes longer than reading, checking and rendering a brief to HTML.
+A command-line build starts this worker first: the worker imports WeasyPrint while the
+build loads the brief and renders its HTML; then it lays out ``print.html`` and sends back
+where each page starts, and writes the PDF while the build puts those page numbers into the
+web edition and the EPUB. The job (``print.html`` and the edition's file list), the page
+starts and the PDF travel over pipes; only the build writes to ``build/``.
+
+The worker is a fresh interpreter, not a fork: it carries nothing of the build (Invoke
+alone is 14 MiB), so its peak memory is WeasyPrint's own. It is used only where it helps:
+when the command line allows it (:func:`allow`; library callers such as the tests and the
+preview render in their own process, with their caches), when this process has not
+imported WeasyPrint yet, and unless ``PRESSROOM_WORKER=0``. Either way the PDF is the same,
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import struct
+import subprocess
+import sys
+import threading
+
+_HEADER = struct.Struct("!Q")
+_BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from pressroom.worker import serve; serve()"
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_allowed = False
+_active: Worker | None = None
+
+
+def allow(value: bool = True) -> None:
+    """Let builds in this process use a worker (the command line does)."""
+    global _allowed
+    _allowed = value
+
+
+def wanted() -> bool:
+    return (_allowed and os.environ.get("PRESSROOM_WORKER", "1") != "0"
+            and "weasyprint" not in sys.modules)
+
+
+def active() -> Worker | None:
+    """The worker of this process (a process forked from the build, as a pool's, has none)."""
+    return _active if _active is not None and _active.owner == os.getpid() else None
+
+
+class Worker:
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", _BOOT, _ROOT], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, bufsize=0)
+        self.pid, self.owner = self.process.pid, os.getpid()
+        self._jobs, self._results = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self._sender: threading.Thread | None = None
+        self._prepared = False
+
+    def prepare(self) -> None:
+        """Have the worker import WeasyPrint now (it waits for this or a job: a build with
+        nothing to render never imports it)."""
+        if not self._prepared:
+            self._prepared = True
+            _write(self._jobs, b"")
+
+    def submit(self, brief, files, base_url, pdf: bool = True, profile: str = "screen") -> Job:
+        """Send one job: lay out the profile's page, then (if ``pdf``) write the PDF. Jobs are
+        answered in the order they were sent; read each one's answers in that order."""
+        self.prepare()
+        data = pickle.dumps((brief, files, base_url, pdf, profile), protocol=pickle.HIGHEST_PROTOCOL)
+        # the worker may still be importing WeasyPrint: a thread waits on the pipe, not the build
+        if self._sender is not None:
+            self._sender.join()  # the previous job is read by now, or about to be: one writer at a time
+        self._sender = threading.Thread(target=_write, args=(self._jobs, data), daemon=True)
+        self._sender.start()
+        return Job(self, pdf)
+
+    def receive(self, expected: str):
+        from .errors import BuildError, Problem
+
+        message = _read(self._results)
+        if message is None:
+            raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
+                                     "run again; set PRESSROOM_WORKER=0 to render in one process"))
+        kind, value = pickle.loads(message)
+        if kind == expected:
+            return value
+        if kind == "error":
+            error_type, problems = value
+            raise error_type(problems)
+        raise RuntimeError(f"the PDF worker failed:\n{value}")
+
+    def close(self) -> None:
+        # whatever it is doing (starting, importing, rendering for a build that failed), stop it:
+        # SIGTERM ends it at once, removing its fonts' temporary folders
+        self.process.terminate()
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        self.process.wait()
+
+
+class Job:
+    """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written."""
+
+    def __init__(self, worker: Worker, pdf: bool):
+        self.worker, self._pdf = worker, pdf
+        self._starts = None
+        self.page_count = 0
+
+    def starts(self):
+        if self._starts is None:
+            self._starts, self.page_count = self.worker.receive("starts")
+        return self._starts
+
+    def pdf(self) -> bytes:
+        self.starts()
+        data = self.worker.receive("pdf")
+        return data
+
+
+class started:
+    """``with worker.started():`` a worker for the block, when useful, importing WeasyPrint.
+
+    The command line starts one idle (``prepare=False``) before it reads its arguments, so the
+    interpreter's start-up is done by the time a build asks it to prepare."""
+
+    def __init__(self, prepare: bool = True):
+        self.prepare = prepare
+        self.worker: Worker | None = None  # the worker this block started (and stops)
+
+    def __enter__(self):
+        global _active
+        if active() is None and wanted():
+            self.worker = _active = Worker()
+        if active() is not None and self.prepare:
+            _active.prepare()
+        return active()
+
+    def __exit__(self, *exc):
+        global _active
+        if self.worker is not None and self.worker.owner == os.getpid():
+            _active = None
+            self.worker.close()
+        return False
+
+
+# --------------------------------------------------------------------------- the pipe
+
+def _write(fd: int, data: bytes) -> None:
+    try:
+        view = memoryview(_HEADER.pack(len(data)) + data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:  # the other side has gone; the reader reports it
+        pass
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read(fd: int) -> bytes | None:
+    header = _read_exactly(fd, _HEADER.size)
+    if header is None:
+        return None
+    return _read_exactly(fd, _HEADER.unpack(header)[0])
+
+
+# --------------------------------------------------------------------------- the child
+
+def serve():  # pragma: no cover (runs in the worker)
+    """Import WeasyPrint, then render each job from stdin until the build closes it. Never returns."""
+    jobs, results = 0, os.dup(1)
+    os.dup2(2, 1)  # anything printed goes to stderr, never into the results
+    code = 0
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+        from . import weasy
+        from .editions import pdf
+        from .errors import PressroomError
+
+        message = _read(jobs)  # the build's word to prepare, or its first job
+        if message is None:
+            return
+        weasy.load()
+        if not message:
+            message = _read(jobs)
+        while message is not None:
+            brief, files, base_url, wanted_pdf, profile = pickle.loads(message)
+            del message
+            try:
+                laid_out = pdf.LaidOut(brief, files, base_url, profile)
+                _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count))))
+                if wanted_pdf:
+                    _write(results, pickle.dumps(("pdf", laid_out.pdf()), pickle.HIGHEST_PROTOCOL))
+            except PressroomError as error:
+                _write(results, pickle.dumps(("error", (type(error), error.problems))))
+            except Exception:  # a bug: the build shows the traceback
+                import traceback
+
+                _write(results, pickle.dumps(("crash", traceback.format_exc())))
+            laid_out = None
+            message = _read(jobs)
+    except BaseException:
+        code = 1
+    finally:
+        try:
+            from . import weasy
+
+            weasy.forget_fonts()  # removes the fonts' temporary folders
+            import gc
+
+            gc.collect()
+        finally:
+            os._exit(code)

@@ -1,0 +1,206 @@
+"""What makes builds fast keeps the output the same: the PDF worker, the quick WeasyPrint
+import, the shared font configuration, and imports only of what an edition needs."""
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import FIRST, ROOT
+from pressroom import weasy, worker
+from pressroom.editions import html, pdf
+from pressroom.errors import BuildError
+
+
+def python(code: str, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, **env}, timeout=300)
+
+
+def imported_by(*args: str, build_dir) -> str:
+    """The modules a command imports (in every Python process it starts), from -X importtime."""
+    result = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=ROOT,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PRESSROOM_BUILD_DIR": str(build_dir),
+                                 "PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stderr
+
+
+def test_listing_the_tasks_imports_no_renderer_and_a_build_no_pdf_reader(tmp_path):
+    listing = imported_by("--list", build_dir=tmp_path)
+    for module in ("weasyprint", "pypdf", "markdown_it", "jinja2"):
+        assert f"| {module}" not in listing, module
+    # every edition carries the PDF's page numbers, so every build lays out the PDF; none reads one
+    assert "| pypdf" not in imported_by("build", "--brief", FIRST, build_dir=tmp_path)
+
+
+def test_the_importtime_check_sees_weasyprint_when_a_pdf_is_made(tmp_path):
+    assert "| weasyprint" in imported_by("build", "--brief", FIRST, "--format", "pdf", build_dir=tmp_path)
+
+
+def test_the_pdf_worker_and_a_single_process_make_the_same_bytes(tmp_path):
+    for name, flag in (("worker", "1"), ("alone", "0")):
+        result = subprocess.run([sys.executable, "-m", "invoke", "build", "--brief", FIRST,
+                                 "--profile", "screen,print"], cwd=ROOT,
+                                capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "PRESSROOM_WORKER": flag,
+                                     "PRESSROOM_BUILD_DIR": str(tmp_path / name)})
+        assert result.returncode == 0, result.stderr
+    for suffix in (".pdf", "-print.pdf", ".epub"):
+        assert (tmp_path / "worker" / (FIRST + suffix)).read_bytes() == \
+            (tmp_path / "alone" / (FIRST + suffix)).read_bytes()
+
+
+def test_only_the_command_line_uses_a_worker():
+    assert not worker.wanted()  # library callers (tests, the preview) render in-process
+    worker.allow()
+    try:
+        assert worker.wanted() == ("weasyprint" not in sys.modules)
+    finally:
+        worker.allow(False)
+
+
+def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brief):
+    tree = html.tree(first_brief, project)
+    base = (project.build_dir / first_brief.slug).resolve().as_uri() + "/"
+    running = worker.Worker()
+    try:
+        job = running.submit(first_brief, {k: v for k, v in tree.items() if k != "index.html"}, base)
+        starts, good = job.starts(), job.pdf()
+        layout_only = running.submit(first_brief, tree, base, pdf=False).starts()
+        bad = running.submit(first_brief, {"assets/x.css": b""}, base)  # no print.html
+        with pytest.raises(BuildError) as caught:
+            bad.starts()
+    finally:
+        running.close()
+    assert running.process.returncode is not None
+    here = pdf.LaidOut(first_brief, tree, base)
+    assert starts == layout_only == here.starts() and len(starts) >= 4
+    assert job.page_count == here.page_count == len(PdfReader(io.BytesIO(good)).pages)
+    assert good.startswith(b"%PDF-") and good == here.pdf()
+    assert caught.value.problems[0].code == "B401"
+
+
+def test_a_worker_is_stopped_with_its_build_whatever_it_was_doing():
+    for prepare in (False, True):  # idle, or importing WeasyPrint for a build that then failed
+        running = worker.Worker()
+        if prepare:
+            running.prepare()
+        running.close()
+        assert running.process.returncode is not None
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(project, first_brief):
+    import signal
+
+    running = worker.Worker()
+    try:
+        os.kill(running.pid, signal.SIGKILL)
+        waiting = running.submit(first_brief, {}, "file:///nowhere/")
+        with pytest.raises(BuildError) as caught:
+            waiting.pdf()
+    finally:
+        running.close()
+    assert "stopped before finishing" in str(caught.value.problems[0])
+
+
+def test_weasyprint_is_imported_without_spawning_a_library_search():
+    code = ("import subprocess; spawned = []; real = subprocess.Popen.__init__\n"
+            "def counting(self, *a, **k): spawned.append(a[0] if a else k.get('args')); real(self, *a, **k)\n"
+            "subprocess.Popen.__init__ = counting\n"
+            "from pressroom import weasy; w = weasy.load(); import ctypes.util\n"
+            "assert ctypes.util.find_library.__name__ == 'find_library'\n"
+            "assert w.HTML(string='<p>x</p>').write_pdf().startswith(b'%PDF')\n"
+            "print(len(spawned))")
+    result = python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+
+
+def test_the_check_above_can_fail_weasyprints_own_import_searches():
+    result = python("import subprocess; spawned = []; real = subprocess.Popen.__init__\n"
+                    "def counting(self, *a, **k): spawned.append(1); real(self, *a, **k)\n"
+                    "subprocess.Popen.__init__ = counting\n"
+                    "import weasyprint; print(len(spawned))")
+    assert result.returncode == 0, result.stderr
+    if sys.platform.startswith("linux"):
+        assert int(result.stdout.strip()) > 0
+
+
+def test_a_shared_font_configuration_changes_no_byte(project, first_brief):
+    tree = html.tree(first_brief, project)
+    base = (project.build_dir / first_brief.slug).resolve().as_uri() + "/"
+    weasy.forget_fonts()
+    first = pdf.render(first_brief, tree, base)  # fonts loaded
+    again = pdf.render(first_brief, tree, base)  # fonts reused
+    assert len(weasy._font_configs) == 1
+    weasy.forget_fonts()
+    assert first == again == pdf.render(first_brief, tree, base)
+
+
+def test_changed_fonts_or_stylesheets_get_a_new_font_configuration(project, first_brief, tmp_path):
+    tree = html.tree(first_brief, project)
+    key = pdf.fonts_key(tree, "file:///x/")
+    assert key == pdf.fonts_key(tree, "file:///x/")
+    assert key != pdf.fonts_key(tree, "file:///y/")
+    copy = tmp_path / "fonts.css"
+    copy.write_bytes(tree["assets/fonts.css"].read_bytes() + b"\n")
+    assert key != pdf.fonts_key({**tree, "assets/fonts.css": copy}, "file:///x/")
+    weasy.forget_fonts()
+    assert weasy.font_config(key) is weasy.font_config(key)
+    assert weasy.font_config(key) is not weasy.font_config(key + ("changed",))
+
+
+def test_the_epub_container_is_what_zipfile_writes_and_reuses_compressed_fonts(tmp_path):
+    import io
+    import zipfile
+
+    from pressroom import epubzip
+
+    font = tmp_path / "font.ttf"
+    font.write_bytes(bytes(range(256)) * 400)
+    entries = [("mimetype", b"application/epub+zip", None), ("EPUB/a.xhtml", b"<p>text</p>" * 50, 9),
+               ("EPUB/fonts/font.ttf", font, 6)]
+    stamp = (2026, 11, 16, 12, 0, 0)
+    reference = io.BytesIO()
+    with zipfile.ZipFile(reference, "w") as archive:
+        for name, content, level in entries:
+            info = zipfile.ZipInfo(name, stamp)
+            info.compress_type = zipfile.ZIP_STORED if level is None else zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            data = content.read_bytes() if hasattr(content, "read_bytes") else content
+            archive.writestr(info, data, compresslevel=level)
+    assert epubzip.write(entries, stamp) == reference.getvalue()
+    assert epubzip.compressed(font, 6) is epubzip.compressed(font, 6)  # compressed once
+    font.write_bytes(b"changed")
+    assert zipfile.ZipFile(io.BytesIO(epubzip.write(entries, stamp))).read("EPUB/fonts/font.ttf") == b"changed"
+
+
+def test_page_walk_places_are_packed_and_answer_as_the_list_of_tuples_did():
+    from pressroom import pages
+
+    docs = ["<body><p>Caf&eacute; one</p></body>", "<body><p>two <img src='x'> ﬁve</p></body>"]
+    stream = pages.Stream(docs)
+    assert stream.joined == "caféonetwo#five"
+    places = [stream.where[i] for i in range(len(stream.where))]
+    assert places == sorted(places) and places[0] == (0, docs[0].index("Caf"))
+    assert stream.where.keys.itemsize == 8  # one integer a unit, not a tuple
+    for doc, index in [(0, 0), (0, 15), (1, 0), (1, docs[1].index("ﬁ")), (1, 10**6)]:
+        import bisect
+
+        assert stream.at(doc, index) == bisect.bisect_left(places, (doc, index))
+
+
+def test_a_process_forked_from_the_build_does_not_use_its_worker(monkeypatch):
+    running = worker.Worker()
+    try:
+        monkeypatch.setattr(worker, "_active", running)
+        assert worker.active() is running
+        monkeypatch.setattr(running, "owner", -1)  # as seen from a forked pool process
+        assert worker.active() is None
+    finally:
+        running.close()
