@@ -10,13 +10,14 @@ Nothing touches build/ until every edition of a brief has rendered.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import manuscript, writers
 from .editions import EDITIONS
-from .errors import Problem
+from .errors import BuildError, Problem, PressroomError
 from .manuscript import Project
 from .model import Brief
 from .resources import Files
@@ -48,7 +49,7 @@ def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes 
 
     outputs: dict[str, bytes | Files] = {}
     if "html" in formats or "pdf" in formats:
-        outputs["html"] = html.tree(brief, project)
+        outputs["html"] = _rendering(brief, "HTML", lambda: html.tree(brief, project))
     if "pdf" in formats:
         from .editions import pdf
 
@@ -57,24 +58,39 @@ def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes 
     if "epub" in formats:
         from .editions import epub
 
-        outputs["epub"] = epub.render(brief, project)
+        outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project))
     return outputs
 
 
+def _rendering(brief: Brief, name: str, make):
+    """Run one renderer; an unexpected failure becomes one line (--debug shows the traceback)."""
+    try:
+        return make()
+    except PressroomError:
+        raise
+    except Exception as exc:
+        why = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise BuildError(Problem("B401", f"the {name} edition could not be rendered: {why}",
+                                 "run with --debug for details", str(brief.sources[0]))) from exc
+
+
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
+    """Write a brief's editions, holding the build folder so concurrent builds take turns."""
     paths = output_paths(build_dir, brief.slug)
     written = []
-    for edition in ("html", "pdf", "epub"):
-        if edition not in outputs:
-            continue
-        data = outputs[edition]
-        if edition == "html":
-            writers.write_tree(paths["html"], data)
-            size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
-        else:
-            writers.write_file(paths[edition], data)
-            size = len(data)
-        written.append((edition, paths[edition], size))
+    with contextlib.ExitStack() as stack:
+        writers.guarded(build_dir, lambda: stack.enter_context(writers.locked(build_dir)))
+        for edition in ("html", "pdf", "epub"):
+            if edition not in outputs:
+                continue
+            data = outputs[edition]
+            if edition == "html":
+                writers.guarded(paths["html"], lambda: writers.write_tree(paths["html"], data))
+                size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
+            else:
+                writers.guarded(paths[edition], lambda: writers.write_file(paths[edition], data))
+                size = len(data)
+            written.append((edition, paths[edition], size))
     return written
 
 
@@ -82,7 +98,6 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
           progress=None) -> Result:
     briefs, warnings = manuscript.load(project, target, strict=strict)
     result = Result(warnings=warnings)
-    writers.sweep(project.build_dir)
     for brief in briefs:
         start = time.perf_counter()
         outputs = render(brief, project, formats)

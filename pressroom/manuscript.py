@@ -16,16 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
-from . import markdown
+from . import markdown, reading, safety
 from .errors import ManuscriptError, Problem
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 BRIEF_KEYS = FIELD_NAMES | {"sections"}
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+MAX_FILE_BYTES = safety.MAX_FILE_BYTES
+load_yaml = reading.load_yaml
 
 
 @dataclass(frozen=True)
@@ -88,78 +87,9 @@ class Collector:
 
 # --------------------------------------------------------------------------- reading
 
-def read_text(path: Path, problems: Collector) -> str | None:
-    """Read a UTF-8 file (a BOM is allowed; CRLF becomes LF); report why when it cannot be read."""
-    where = shown(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        problems.error("P101", "file not found", "create it or fix the name", where)
-        return None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
-        problems.error("P101", f"cannot read the file ({exc.strerror})", "check the path", where)
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.error("P101", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                       "save the file as UTF-8", where, line)
-        return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for match in _XML_FORBIDDEN.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        problems.warn("P110", f"control character U+{ord(match.group()):04X} removed",
-                      "delete it from the source", where, line)
-    return _XML_FORBIDDEN.sub("", text)
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key, line):
-        self.key, self.line = key, line
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing duplicate keys."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (str, int)) and key in seen:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
-
-
-def load_yaml(text: str, where: str, problems: Collector, line_offset: int = 0):
-    """Parse YAML; return (mapping, {key: line}) or (None, {}) after reporting the problem."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader) if node is not None else {}
-    except _DuplicateKey as exc:
-        problems.error("P103", f"the key '{exc.key}' appears twice", "keep one of them",
-                       where, exc.line + line_offset)
-        return None, {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
-        what = getattr(exc, "problem", None) or "invalid YAML"
-        problems.error("P102", f"YAML syntax error: {what}",
-                       "check indentation, colons and quotes on this line", where, line)
-        return None, {}
-    if not isinstance(data, dict):
-        problems.error("P104", "expected a mapping of fields (key: value)",
-                       "write one 'key: value' per line", where, 1 + line_offset)
-        return None, {}
-    lines = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 1 + line_offset
-    return data, lines
+def read_text(path: Path, problems: Collector, limit: int = MAX_FILE_BYTES) -> str | None:
+    """Read a UTF-8 source file of at most ``limit`` bytes; see :mod:`pressroom.reading`."""
+    return reading.read_text(path, shown(path), problems, limit)
 
 
 def split_front_matter(text: str, where: str, problems: Collector) -> tuple[str, str, int]:
@@ -177,6 +107,11 @@ def split_front_matter(text: str, where: str, problems: Collector) -> tuple[str,
 
 # --------------------------------------------------------------------------- metadata
 
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _check_field(name: str, value, where: str, line, problems: Collector):
     """Return the value converted to its field type, or None after reporting the problem."""
     kind = next(f.kind for f in FIELDS if f.name == name)
@@ -184,6 +119,11 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value).strip()
         problems.error("M202", f"'{name}' must be text", f"write {name}: some text", where, line)
+    elif kind == "url":
+        if isinstance(value, str) and safety.safe_link(value):
+            return value.strip()
+        problems.error("M203", f"'{name}' must be a web address (http:, https: or mailto:)",
+                       f"write {name}: https://...", where, line)
     elif kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -196,7 +136,7 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            problems.error("M202", f"'{name}' must be a date, got {value!r}",
+            problems.error("M202", f"'{name}' must be a date, got {_short(value)}",
                            f"write {name}: YYYY-MM-DD", where, line)
     elif kind == "list":
         if isinstance(value, str):
@@ -208,12 +148,12 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
     elif kind == "status":
         if value in STATUSES:
             return value
-        problems.error("M203", f"'{name}' must be draft or final, got {value!r}",
+        problems.error("M203", f"'{name}' must be draft or final, got {_short(value)}",
                        f"write {name}: draft", where, line)
     elif kind == "paper":
         if str(value).lower() in PAPERS:
             return str(value).lower()
-        problems.error("M203", f"'{name}' must be a4 or letter, got {value!r}",
+        problems.error("M203", f"'{name}' must be a4 or letter, got {_short(value)}",
                        f"write {name}: a4", where, line)
     return None
 
@@ -278,7 +218,7 @@ def resolve_targets(project: Project, target: str | None) -> list[Path]:
 def load_house(project: Project, problems: Collector) -> dict:
     if not project.house_file.is_file():
         return {}
-    text = read_text(project.house_file, problems)
+    text = read_text(project.house_file, problems, safety.MAX_YAML_BYTES)
     if text is None:
         return {}
     data, lines = load_yaml(text, shown(project.house_file), problems)
@@ -331,8 +271,12 @@ def _load_single(path: Path, house: dict, problems: Collector) -> Brief | None:
 def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None:
     yaml_path = folder / "brief.yaml"
     where = shown(yaml_path)
-    text = read_text(yaml_path, problems)
+    text = read_text(yaml_path, problems, safety.MAX_YAML_BYTES)
     if text is None:
+        return None
+    if not _inside(yaml_path, folder):
+        problems.error("C302", "brief.yaml is a link to a file outside the brief's folder",
+                       "replace the link with the file itself", where)
         return None
     data, lines = load_yaml(text, where, problems)
     if data is None:
@@ -345,8 +289,12 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
         problems.error("P105", "the brief lists no sections",
                        "add 'sections:' with one '- file.md' per line", where, line)
         return None
-    files, seen = [], set()
+    files, seen, total = [], set(), 0
     for item in listed:
+        if not isinstance(item, (str, int)) or "\x00" in str(item):
+            problems.error("M202", "'sections' must be a list of file names",
+                           "write one '- file.md' per line", where, line)
+            continue
         name = str(item)
         path = (folder / name)
         if name in seen:
@@ -363,6 +311,12 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
             continue
         body = read_text(path, problems)
         if body is not None:
+            total += len(body)
+            if total > safety.MAX_BRIEF_BYTES:
+                problems.error("P111", f"the brief's text is longer than the limit of "
+                               f"{safety.MAX_BRIEF_BYTES // 2**20} MB", "publish it as two briefs",
+                               shown(path))
+                return None
             files.append((path, body, 0))
     sections = _sections(folder, files, problems)
     if metadata is None or sections is None:
@@ -385,6 +339,7 @@ def _sections(root: Path, files, problems: Collector):
     parsed, note_offset, images = [], 0, {}
     ok = True
     section_ids = []
+    seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
     for path, _, _ in files:
         base = markdown.slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
         sid, n = base, 2
@@ -395,6 +350,18 @@ def _sections(root: Path, files, problems: Collector):
     for index, (path, body, offset) in enumerate(files):
         where = shown(path)
         result = markdown.parse(body, line_offset=offset, note_offset=note_offset, used_ids=used_ids)
+        for code, message, hint, line in result.over_limits:
+            problems.error(code, message, hint, where, line)
+            ok = False
+        for href, line in result.refused_links:
+            problems.warn("C315", f"link to '{href[:60]}' removed, its text kept",
+                          "links may be relative, http:, https: or mailto:", where, line)
+        for level, text, _, line in result.headings:
+            earlier = seen_headings.setdefault((level, text.casefold()), (where, line))
+            if earlier != (where, line):
+                problems.warn("C316", f"heading '{text[:60]}' repeats the one at "
+                              f"{earlier[0]}:{earlier[1]}", "give each heading its own words "
+                              "so the contents and links can tell them apart", where, line)
         for attr, line in result.dropped_attrs:
             problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
@@ -445,6 +412,11 @@ def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, p
     if not alt.strip():
         problems.error("C303", f"image '{src}' has no alternative text",
                        "describe it between the brackets: ![what it shows](...)", where, line)
+        return None
+    issues = safety.image_issues(path.resolve())
+    for code, message, hint in issues:
+        problems.error(code, f"image '{src[:80]}': {message}", hint, where, line)
+    if issues:
         return None
     rel = path.resolve().relative_to(root.resolve()).as_posix()
     return Image(path.resolve(), f"media/{rel}", IMAGE_TYPES[suffix])

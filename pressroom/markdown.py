@@ -25,6 +25,8 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .safety import PARSER_NESTING, block_issues, safe_link
+
 #: Classes a manuscript may put on a block with ``{.name}``; anything else is dropped.
 ALLOWED_CLASSES = frozenset({"pullquote", "note", "lead", "wide"})
 MODES = ("html", "xhtml", "print")
@@ -33,7 +35,11 @@ _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True,
+                                   "maxNesting": PARSER_NESTING})
+    # Every link and image reaches the loader, which applies one policy (pressroom.safety) and
+    # reports what it refuses, instead of markdown-it silently printing it as text.
+    md.validateLink = lambda url: True
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(attrs_block_plugin)
     for name, rule in _RULES.items():
@@ -54,6 +60,8 @@ class Parsed:
     undefined_notes: list[tuple[str, int]] = field(default_factory=list)
     unused_notes: list[tuple[str, int]] = field(default_factory=list)
     skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
+    refused_links: list[tuple[str, int]] = field(default_factory=list)  # href, line
+    over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
     note_count: int = 0
 
 
@@ -72,7 +80,11 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     env: dict = {}
     tokens = md.parse(text, env)
     result = Parsed(tokens)
+    result.over_limits = [(*issue, _line(token, line_offset)) for issue, token in block_issues(tokens)]
+    if result.over_limits:
+        return result  # nothing of it will be rendered
     _sanitise_attrs(tokens, result, line_offset)
+    _refuse_links(tokens, result, line_offset)
     _number_headings(tokens, result, line_offset, used_ids)
     defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
@@ -109,6 +121,25 @@ def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
             else:
                 result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset)))
         token.attrs = clean
+
+
+def _refuse_links(tokens: list[Token], result: Parsed, offset: int) -> None:
+    """A link whose scheme is not allowed (javascript:, data:, file: ...) keeps its text only."""
+    for token in tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        kept, closing = [], []
+        for child in token.children:
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                closing.append(safe_link(href))
+                if not closing[-1]:
+                    result.refused_links.append((href, _line(token, offset)))
+                    continue
+            elif child.type == "link_close" and closing and not closing.pop():
+                continue
+            kept.append(child)
+        token.children = kept
 
 
 def _walk(tokens: list[Token]):
@@ -305,7 +336,7 @@ def _image(self, tokens, idx, options, env):
 def _link_open(self, tokens, idx, options, env):
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
-    attrs = f' href="{escape(href)}"'
+    attrs = f' href="{escape(href)}"' if safe_link(href) else ""  # refused upstream already
     if token.attrGet("title"):
         attrs += f' title="{escape(str(token.attrGet("title")))}"'
     return f"<a{attrs}>"

@@ -1,21 +1,45 @@
 """The only code that writes to build/: every output through a temporary name and a rename.
 
-A failed or interrupted build leaves the previous outputs exactly as they were;
-temporary names start with a dot and end in ``.tmp`` so a later build can
-sweep what a killed process left behind.
+A failed or interrupted build leaves the previous outputs exactly as they were:
+
+* every output is written to a dot-prefixed ``*.tmp`` name beside its final
+  path, flushed to disk, then renamed over the old one (a rename is atomic);
+* the HTML folder is swapped whole: old folder aside, new folder in place, old
+  removed; if a build dies between the two renames, the next build puts the
+  old folder back before doing anything else;
+* builds of one build folder take turns writing (an exclusive ``flock`` on the
+  folder itself, so no lock file is left behind), and a build holding the lock
+  knows that every temporary name it finds was left by a dead build and
+  removes it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import re
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
+from .errors import BuildError, Problem
 from .resources import Files, read
 
-STALE_SECONDS = 3600
+_OLD = re.compile(r"^\.(?P<name>.+)\.old\.[^.]+\.tmp$")
+
+
+@contextlib.contextmanager
+def locked(build_dir: Path):
+    """Hold the build folder for writing; other builds wait their turn (rendering does not)."""
+    build_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(build_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        recover(build_dir)
+        yield build_dir
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def write_file(path: Path, data: bytes) -> None:
@@ -61,14 +85,24 @@ def write_tree(folder: Path, files: Files) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def sweep(build_dir: Path) -> None:
-    """Remove temporary files an interrupted build left behind (older than an hour)."""
-    if not build_dir.is_dir():
-        return
-    limit = time.time() - STALE_SECONDS
-    for entry in build_dir.glob(".*.tmp"):
-        try:
-            if entry.stat().st_mtime < limit:
-                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        except OSError:
-            pass
+def recover(build_dir: Path) -> None:
+    """With the lock held: put back an HTML folder a dead build had moved aside, remove its temporaries."""
+    for entry in sorted(build_dir.glob(".*.tmp")):
+        match = _OLD.match(entry.name)
+        with contextlib.suppress(OSError):
+            if match and entry.is_dir() and not (build_dir / match["name"]).exists():
+                os.rename(entry, build_dir / match["name"])
+            elif entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+
+def guarded(path: Path, write) -> None:
+    """Run one write; a failure of the file system becomes a one-line build error."""
+    try:
+        write()
+    except OSError as exc:
+        raise BuildError(Problem("B404", f"cannot write {path} ({exc.strerror or exc})",
+                                 "check that the build folder is writable and the disk has room",
+                                 str(path))) from exc

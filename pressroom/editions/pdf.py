@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from urllib.parse import unquote
 
 from ..errors import BuildError, Problem
 from ..model import Brief
@@ -39,12 +40,29 @@ def render(brief: Brief, files: Files, base_url: str) -> bytes:
         pdf = html.write_pdf(pdf_variant="pdf/ua-1",
                              pdf_identifier=identifier)
     except Exception as exc:  # WeasyPrint raises many types; report one line
-        raise BuildError(Problem("B401", f"the PDF could not be rendered: {exc}",
+        why = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise BuildError(Problem("B401", f"the PDF could not be rendered: {why}",
                                  "run with --debug for details", brief.sources[0].as_posix())) from exc
     finally:
         LOGGER.removeHandler(capture)
     if fetcher.refused:
         raise BuildError([Problem("B402", f"resource refused: {url}",
                                   "only files of the brief and of styles/ may be used",
-                                  brief.sources[0].as_posix()) for url in fetcher.refused])
+                                  *locate(brief, url)) for url in fetcher.refused])
     return pdf
+
+
+def locate(brief: Brief, url: str) -> tuple[str, int | None]:
+    """The source file and line that mention a refused URL (its last part), else the brief."""
+    from ..manuscript import shown
+
+    name = unquote(url.rstrip("/").rsplit("/", 1)[-1])[:60] or url[:60]
+    for source in brief.sources:
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find(name)
+        if at >= 0:
+            return shown(source), text.count("\n", 0, at) + 1
+    return shown(brief.sources[0]), None
