@@ -107,6 +107,17 @@ def split_front_matter(text: str, where: str, problems: Collector) -> tuple[str,
 
 # --------------------------------------------------------------------------- metadata
 
+def _xml_safe(value, key, where, line, problems: Collector):
+    """YAML escapes ("\x07") can put characters XML forbids into a value: remove them, warn."""
+    if isinstance(value, str) and reading.XML_FORBIDDEN.search(value):
+        problems.warn("P110", f"a character XML forbids was removed from '{key}'",
+                      "delete the escape sequence", where, line)
+        return reading.XML_FORBIDDEN.sub("", value)
+    if isinstance(value, list):
+        return [_xml_safe(v, key, where, line, problems) for v in value]
+    return value
+
+
 def _short(value) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:59] + "…"
@@ -120,7 +131,7 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
             return str(value).strip()
         problems.error("M202", f"'{name}' must be text", f"write {name}: some text", where, line)
     elif kind == "url":
-        if isinstance(value, str) and safety.safe_link(value):
+        if isinstance(value, str) and safety.safe_address(value.strip()):
             return value.strip()
         problems.error("M203", f"'{name}' must be a web address (http:, https: or mailto:)",
                        f"write {name}: https://...", where, line)
@@ -179,6 +190,7 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
                     problems.warn("M205", f"'{key}' is empty", "give it a value or remove it",
                                   where, line)
                 continue
+            value = _xml_safe(value, key, where if source is data else source_where, line, problems)
             checked = _check_field(key, value, where, line, problems)
             if checked is not None:
                 values[key] = checked
@@ -353,9 +365,13 @@ def _sections(root: Path, files, problems: Collector):
         for code, message, hint, line in result.over_limits:
             problems.error(code, message, hint, where, line)
             ok = False
+        for line in result.empty_headings:
+            problems.error("C317", "the heading has no text", "write its words after the #, "
+                           "or remove the line", where, line)
+            ok = False
         for href, line in result.refused_links:
             problems.warn("C315", f"link to '{href[:60]}' removed, its text kept",
-                          "links may be relative, http:, https: or mailto:", where, line)
+                          "a link may be an http:, https: or mailto: address or a #heading-id", where, line)
         for level, text, _, line in result.headings:
             earlier = seen_headings.setdefault((level, text.casefold()), (where, line))
             if earlier != (where, line):
@@ -389,7 +405,10 @@ def _sections(root: Path, files, problems: Collector):
 
 
 def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, problems) -> Image | None:
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError:  # e.g. an unclosed IPv6 host
+        parts = urlsplit("x:")
     if parts.scheme or parts.netloc or src.startswith("/"):
         problems.error("C309", f"image '{src[:80]}' is not a file of this brief",
                        "copy the image into the brief's folder and give a relative path",

@@ -42,6 +42,7 @@ def parser() -> MarkdownIt:
     md.validateLink = lambda url: True
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(attrs_block_plugin)
+    md.core.ruler.after("block", "pressroom_limits", _limits)
     for name, rule in _RULES.items():
         md.add_render_rule(name, rule)
     return md
@@ -61,6 +62,7 @@ class Parsed:
     unused_notes: list[tuple[str, int]] = field(default_factory=list)
     skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
     refused_links: list[tuple[str, int]] = field(default_factory=list)  # href, line
+    empty_headings: list[int] = field(default_factory=list)  # lines
     over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
     note_count: int = 0
 
@@ -80,7 +82,8 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     env: dict = {}
     tokens = md.parse(text, env)
     result = Parsed(tokens)
-    result.over_limits = [(*issue, _line(token, line_offset)) for issue, token in block_issues(tokens)]
+    result.over_limits = [(*issue, _line(token, line_offset))
+                          for issue, token in env.get("over_limits", ())]
     if result.over_limits:
         return result  # nothing of it will be rendered
     _sanitise_attrs(tokens, result, line_offset)
@@ -89,6 +92,17 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
     return result
+
+
+def _limits(state) -> None:
+    """A core rule between block and inline parsing: check lengths and depth before the
+    inline parser (whose cost grows faster than a paragraph's length) ever sees a block."""
+    found = block_issues(state.tokens)
+    if found:
+        state.env["over_limits"] = found
+        state.tokens = [t for _, t in found]  # keep only what points at the lines; skip the rest
+        for token in state.tokens:
+            token.type, token.children, token.content = "limit", None, ""
 
 
 def _line(token: Token, offset: int) -> int:
@@ -169,6 +183,8 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         level = int(token.tag[1])
         text = _plain(tokens[i + 1], 0)
         line = _line(token, offset)
+        if not text:
+            result.empty_headings.append(line)
         if previous and level > previous + 1:
             result.skipped_levels.append((line, previous, level))
         previous = level

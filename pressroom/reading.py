@@ -14,7 +14,7 @@ import yaml
 
 from .safety import MAX_YAML_ALIASES, MAX_YAML_DEPTH
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def read_text(path: Path, where: str, problems, limit: int) -> str | None:
@@ -40,11 +40,11 @@ def read_text(path: Path, where: str, problems, limit: int) -> str | None:
                        "save the file as UTF-8", where, line)
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for match in _XML_FORBIDDEN.finditer(text):
+    for match in XML_FORBIDDEN.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         problems.warn("P110", f"control character U+{ord(match.group()):04X} removed",
                       "delete it from the source", where, line)
-    return _XML_FORBIDDEN.sub("", text)
+    return XML_FORBIDDEN.sub("", text)
 
 
 class _DuplicateKey(Exception):

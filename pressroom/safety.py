@@ -27,6 +27,8 @@ MAX_YAML_BYTES = 64 * 1024
 MAX_BRIEF_BYTES = 2 * 1024 * 1024
 #: Longest paragraph, list item, table cell, heading or code block, in characters.
 MAX_BLOCK_CHARS = 20_000
+#: Most rows in one table (WeasyPrint's table layout is the slowest of all).
+MAX_TABLE_ROWS = 1_000
 #: Deepest nesting of block quotes and lists inside one another.
 MAX_DEPTH = 8
 #: markdown-it's own ceiling (it silently drops what lies deeper, so it must exceed MAX_DEPTH
@@ -41,7 +43,7 @@ MAX_IMAGE_SIDE = 20_000
 MAX_IMAGE_PIXELS = 50_000_000
 #: Largest ``data:`` URL the PDF renderer may decode (only the project's own styles can hold one).
 MAX_DATA_URL = 64 * 1024
-#: Schemes a manuscript link may use; a link is only ever a hyperlink, never fetched.
+#: Schemes a manuscript link may use (besides #anchors); a link is only a hyperlink, never fetched.
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
@@ -57,9 +59,21 @@ def link_scheme(url: str) -> str | None:
 
 
 def safe_link(url: str) -> bool:
-    """A relative link, a fragment, or http(s)/mailto; never javascript:, data:, file: ..."""
-    scheme = link_scheme(url)
-    return scheme is None or scheme in LINK_SCHEMES
+    """An anchor in the brief (``#id``) or an http(s)/mailto address; never javascript:, data:,
+    file: ... nor a relative path (it would point at nothing in the EPUB, and at the build
+    machine's disk in the PDF)."""
+    if url.startswith("#"):
+        return True
+    try:
+        host = urlsplit(url).netloc
+    except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 host)
+        return False
+    return link_scheme(url) in LINK_SCHEMES and bool(host or url[:7].lower() == "mailto:")
+
+
+def safe_address(url: str) -> bool:
+    """A web address for metadata (website, licence): http(s) with a host, or mailto."""
+    return not url.startswith("#") and safe_link(url)
 
 
 # --------------------------------------------------------------------------- Markdown
@@ -67,7 +81,7 @@ def safe_link(url: str) -> bool:
 def block_issues(tokens) -> list[tuple[Issue, object]]:
     """Blocks too long or nested too deeply, each with the token that shows where."""
     found = []
-    depth, deepest_reported = 0, False
+    depth, deepest_reported, table, rows = 0, False, None, 0
     for token in tokens:
         if token.type in ("blockquote_open", "bullet_list_open", "ordered_list_open"):
             depth += 1
@@ -77,6 +91,13 @@ def block_issues(tokens) -> list[tuple[Issue, object]]:
                                "flatten the structure"), token))
         elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
             depth -= 1
+        elif token.type == "table_open":
+            table, rows = token, 0
+        elif token.type == "tr_open":
+            rows += 1
+            if rows == MAX_TABLE_ROWS + 1:
+                found.append((("C311", f"a table has more than {MAX_TABLE_ROWS:,} rows",
+                               "split it, or publish the data as a separate file"), table))
         elif token.type in ("inline", "fence", "code_block") and len(token.content) > MAX_BLOCK_CHARS:
             found.append((("C311", f"a block of {len(token.content):,} characters is longer than "
                                    f"the limit of {MAX_BLOCK_CHARS:,}",
@@ -158,11 +179,3 @@ def svg_issues(data: bytes) -> list[Issue]:
 def _outside_url(text: str) -> bool:
     return any(not u.strip(" '\"").startswith("#")
                for u in re.findall(r"url\(([^)]*)\)", text, re.I))
-
-
-def resource_scheme(src: str) -> str | None:
-    """The scheme or host of an image reference, if it is not a plain relative path."""
-    parts = urlsplit(src)
-    if parts.scheme or parts.netloc:
-        return parts.scheme or "//"
-    return None
