@@ -75,22 +75,26 @@ def _rendering(brief: Brief, name: str, make):
 
 
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
-    """Write a brief's editions, holding the build folder so concurrent builds take turns."""
+    """Write a brief's editions: all staged in full, then renamed into place together, while
+    holding the build folder so that concurrent builds take turns."""
     paths = output_paths(build_dir, brief.slug)
     written = []
+    batch = writers.Batch()
     with contextlib.ExitStack() as stack:
         writers.guarded(build_dir, lambda: stack.enter_context(writers.locked(build_dir)))
+        stack.callback(batch.discard)
         for edition in ("html", "pdf", "epub"):
             if edition not in outputs:
                 continue
-            data = outputs[edition]
+            data, path = outputs[edition], paths[edition]
             if edition == "html":
-                writers.guarded(paths["html"], lambda: writers.write_tree(paths["html"], data))
+                writers.guarded(path, lambda: batch.tree(path, data))
                 size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
             else:
-                writers.guarded(paths[edition], lambda: writers.write_file(paths[edition], data))
+                writers.guarded(path, lambda: batch.file(path, data))
                 size = len(data)
-            written.append((edition, paths[edition], size))
+            written.append((edition, path, size))
+        writers.guarded(build_dir, batch.commit)
     return written
 
 

@@ -2,8 +2,10 @@
 
 A failed or interrupted build leaves the previous outputs exactly as they were:
 
-* every output is written to a dot-prefixed ``*.tmp`` name beside its final
-  path, flushed to disk, then renamed over the old one (a rename is atomic);
+* all the editions of a brief are first written in full to dot-prefixed
+  ``*.tmp`` names beside their final paths and flushed to disk (a
+  :class:`Batch`); only then are they renamed into place, one rename each, so
+  an interruption while writing leaves every previous output untouched;
 * the HTML folder is swapped whole: old folder aside, new folder in place, old
   removed; if a build dies between the two renames, the next build puts the
   old folder back before doing anything else;
@@ -42,7 +44,8 @@ def locked(build_dir: Path):
         os.close(fd)  # closing releases the lock
 
 
-def write_file(path: Path, data: bytes) -> None:
+def stage_file(path: Path, data: bytes) -> Path:
+    """Write ``data`` in full to a temporary name beside ``path``; return that name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -51,17 +54,16 @@ def write_file(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
 
 
-def write_tree(folder: Path, files: Files) -> None:
-    """Replace ``folder`` with a tree of files, swapping whole folders by rename."""
+def stage_tree(folder: Path, files: Files) -> Path:
+    """Write a tree of files to a temporary folder beside ``folder``; return that folder."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
-    old = None
     try:
         for name, value in files.items():
             target = tmp / name
@@ -71,18 +73,71 @@ def write_tree(folder: Path, files: Files) -> None:
             else:
                 target.write_bytes(read(value))
         os.chmod(tmp, 0o755)
-        if folder.exists():
-            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old.", suffix=".tmp"))
-            os.rmdir(old)
-            os.rename(folder, old)
-        os.rename(tmp, folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None and old.exists() and not folder.exists():
+        raise
+    return tmp
+
+
+def swap_tree(tmp: Path, folder: Path) -> None:
+    """Put a staged folder in place of ``folder`` (two renames; see :func:`recover`)."""
+    old = None
+    if folder.exists():
+        old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.old.", suffix=".tmp"))
+        os.rmdir(old)
+        os.rename(folder, old)
+    try:
+        os.rename(tmp, folder)
+    except BaseException:
+        if old is not None and not folder.exists():
             os.rename(old, folder)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+class Batch:
+    """Every output of one brief: staged in full, then renamed into place together."""
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path]] = []  # (temporary, final)
+
+    def file(self, path: Path, data: bytes) -> None:
+        self.staged.append((stage_file(path, data), path))
+
+    def tree(self, folder: Path, files: Files) -> None:
+        self.staged.append((stage_tree(folder, files), folder))
+
+    def commit(self) -> None:
+        while self.staged:
+            tmp, final = self.staged.pop(0)
+            if tmp.is_dir():
+                swap_tree(tmp, final)
+            else:
+                os.replace(tmp, final)
+
+    def discard(self) -> None:
+        for tmp, _ in self.staged:
+            shutil.rmtree(tmp, ignore_errors=True) if tmp.is_dir() else tmp.unlink(missing_ok=True)
+        self.staged.clear()
+
+
+def write_file(path: Path, data: bytes) -> None:
+    batch = Batch()
+    try:
+        batch.file(path, data)
+        batch.commit()
+    finally:
+        batch.discard()
+
+
+def write_tree(folder: Path, files: Files) -> None:
+    batch = Batch()
+    try:
+        batch.tree(folder, files)
+        batch.commit()
+    finally:
+        batch.discard()
 
 
 def recover(build_dir: Path) -> None:
@@ -101,7 +156,7 @@ def recover(build_dir: Path) -> None:
 def guarded(path: Path, write) -> None:
     """Run one write; a failure of the file system becomes a one-line build error."""
     try:
-        write()
+        return write()
     except OSError as exc:
         raise BuildError(Problem("B404", f"cannot write {path} ({exc.strerror or exc})",
                                  "check that the build folder is writable and the disk has room",
