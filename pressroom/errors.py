@@ -60,6 +60,7 @@ CODES: dict[str, str] = {
     "C315": "a link is not an http, https or mailto address nor a #anchor; its text is kept",
     "C316": "a heading repeats the words of an earlier one at the same level",
     "C317": "a heading has no text",
+    "C318": "a heading is deeper than level 5 (the brief's title takes level 1)",
     # Build and outputs
     "B401": "an edition failed to render",
     "B402": "a resource was refused while rendering",

@@ -369,6 +369,10 @@ def _sections(root: Path, files, problems: Collector):
             problems.error("C317", "the heading has no text", "write its words after the #, "
                            "or remove the line", where, line)
             ok = False
+        for line in result.too_deep_headings:
+            problems.error("C318", "a level-6 heading (######) has no place in the editions",
+                           "use ##### at most: the brief's title is the top heading", where, line)
+            ok = False
         for href, line in result.refused_links:
             problems.warn("C315", f"link to '{href[:60]}' removed, its text kept",
                           "a link may be an http:, https: or mailto: address or a #heading-id", where, line)

@@ -30,6 +30,8 @@ from .safety import PARSER_NESTING, block_issues, safe_link
 #: Classes a manuscript may put on a block with ``{.name}``; anything else is dropped.
 ALLOWED_CLASSES = frozenset({"pullquote", "note", "lead", "wide"})
 MODES = ("html", "xhtml", "print")
+#: Headings are set one level down (the brief's title is the only h1), and HTML stops at h6.
+MAX_HEADING_LEVEL = 5
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
@@ -63,6 +65,7 @@ class Parsed:
     skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
     refused_links: list[tuple[str, int]] = field(default_factory=list)  # href, line
     empty_headings: list[int] = field(default_factory=list)  # lines
+    too_deep_headings: list[int] = field(default_factory=list)  # lines
     over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
     note_count: int = 0
 
@@ -185,6 +188,8 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         line = _line(token, offset)
         if not text:
             result.empty_headings.append(line)
+        if level > MAX_HEADING_LEVEL:
+            result.too_deep_headings.append(line)
         if previous and level > previous + 1:
             result.skipped_levels.append((line, previous, level))
         previous = level

@@ -130,3 +130,53 @@ def test_hostile_case_on_the_command_line(name, tmp_path):
         assert re.match(r"^(warning: )?\S+?(:\d+)?: .+ \[[A-Z]\d{3}\]$", line), line
     for code in expect.get("codes", []):
         assert f"[{code}]" in done.stderr
+
+
+# --------------------------------------------------------------------------- the checks can fail
+
+def _build_case(name, tmp_path, formats=("html", "epub")):
+    target = prepare(CORPUS / name, tmp_path / "outside")
+    return run_library(target, tmp_path / "build", formats), tmp_path / "build"
+
+
+def test_a_parser_that_let_raw_html_through_would_be_caught(tmp_path, monkeypatch):
+    from pressroom import markdown
+
+    markdown.parser.cache_clear()
+    monkeypatch.setattr(markdown, "MarkdownIt", lambda preset, options: _html_on(preset, options))
+    try:
+        outcome, build_dir = _build_case("raw-html", tmp_path)
+    finally:
+        markdown.parser.cache_clear()
+    assert outcome.exit == 0
+    found = " ".join(active_content(build_dir))
+    assert "<script>" in found and "onerror" in found and "<iframe>" in found and "<base>" in found
+
+
+def _html_on(preset, options):
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt(preset, {**options, "html": True})
+
+
+def test_a_renderer_that_kept_unsafe_links_would_be_caught(tmp_path, monkeypatch):
+    from pressroom import markdown
+
+    monkeypatch.setattr(markdown, "safe_link", lambda url: True)
+    outcome, build_dir = _build_case("unsafe-links", tmp_path)
+    schemes = {u.split(":", 1)[0].strip().lower() for _, u in bad_urls(build_dir)}
+    assert {"javascript", "data", "vbscript", "file"} <= schemes
+
+
+def test_a_loader_that_followed_links_out_of_the_brief_would_leak_the_secret(tmp_path, monkeypatch):
+    from pressroom import manuscript
+    from pressroom.model import Image
+
+    def follow(root, section, src, alt, where, line, problems):  # the link, taken at its word
+        return Image((root / src).resolve(), f"media/{src}", "image/png")
+
+    monkeypatch.setattr(manuscript, "_resolve_image", follow)
+    outcome, build_dir = _build_case("symlink-image", tmp_path)
+    assert outcome.exit == 0
+    leaked = [name for name, data in outputs(build_dir).items() if SECRET in data]
+    assert "doc/media/images/map.png" in leaked and "doc.epub!EPUB/media/images/map.png" in leaked
