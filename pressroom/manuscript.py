@@ -373,9 +373,6 @@ def _sections(root: Path, files, problems: Collector):
             problems.error("C318", "a level-6 heading (######) has no place in the editions",
                            "use ##### at most: the brief's title is the top heading", where, line)
             ok = False
-        for href, line in result.refused_links:
-            problems.warn("C315", f"link to '{href[:60]}' removed, its text kept",
-                          "a link may be an http:, https: or mailto: address or a #heading-id", where, line)
         for level, text, _, line in result.headings:
             earlier = seen_headings.setdefault((level, text.casefold()), (where, line))
             if earlier != (where, line):
@@ -403,9 +400,26 @@ def _sections(root: Path, files, problems: Collector):
                 images[(path, src)] = target
         parsed.append((index, section_ids[index], path, result, note_offset))
         note_offset += result.note_count
+    anchors = _anchors(parsed)
+    for _, _, path, result, _ in parsed:
+        keep = lambda href: safety.safe_link(href) and (  # noqa: E731
+            not href.startswith("#") or unquote(href[1:]) in anchors)
+        for href, line in markdown.refuse_links(result, keep):
+            problems.warn("C315", f"link to '{href[:60]}' removed, its text kept",
+                          "a link may be an http:, https: or mailto: address, or #id of a heading "
+                          "of this brief", shown(path), line)
     if not ok:
         return None
-    return parsed, images
+    return parsed, images, anchors
+
+
+def _anchors(parsed) -> dict[str, str]:
+    """Every id a #link may point at (sections and headings), with the section that holds it."""
+    anchors = {}
+    for _, sid, _, result, _ in parsed:
+        anchors[sid] = sid
+        anchors.update({anchor: sid for _, _, anchor, _ in result.headings})
+    return anchors
 
 
 def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, problems) -> Image | None:
@@ -446,7 +460,7 @@ def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, p
 
 
 def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
-    parsed, images = sections_data
+    parsed, images, anchors = sections_data
     sections = []
     for index, sid, path, result, note_offset in parsed:
         mapping = {src: img.target for (p, src), img in images.items() if p == path}
@@ -454,7 +468,7 @@ def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
         first = next((b for b in result.blocks), None)
         title = headings[0].text if headings and first and first[0] == "heading" else ""
         label = title or ("Introduction" if index == 0 else f"Section {index + 1}")
-        kwargs = {"prefix": sid, "note_offset": note_offset, "images": mapping}
+        kwargs = {"prefix": sid, "note_offset": note_offset, "images": mapping, "anchors": anchors}
         sections.append(Section(
             id=sid, path=shown(path), title=title, label=label, headings=headings,
             blocks=tuple(Block(*b) for b in result.blocks),

@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -63,11 +64,11 @@ class Parsed:
     undefined_notes: list[tuple[str, int]] = field(default_factory=list)
     unused_notes: list[tuple[str, int]] = field(default_factory=list)
     skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
-    refused_links: list[tuple[str, int]] = field(default_factory=list)  # href, line
     empty_headings: list[int] = field(default_factory=list)  # lines
     too_deep_headings: list[int] = field(default_factory=list)  # lines
     over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
     note_count: int = 0
+    line_offset: int = 0
 
 
 def slugify(text: str) -> str:
@@ -89,8 +90,8 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
                           for issue, token in env.get("over_limits", ())]
     if result.over_limits:
         return result  # nothing of it will be rendered
+    result.line_offset = line_offset
     _sanitise_attrs(tokens, result, line_offset)
-    _refuse_links(tokens, result, line_offset)
     _number_headings(tokens, result, line_offset, used_ids)
     defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
@@ -140,23 +141,25 @@ def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
         token.attrs = clean
 
 
-def _refuse_links(tokens: list[Token], result: Parsed, offset: int) -> None:
-    """A link whose scheme is not allowed (javascript:, data:, file: ...) keeps its text only."""
-    for token in tokens:
+def refuse_links(result: Parsed, keep) -> list[tuple[str, int]]:
+    """Unwrap every link whose href ``keep`` refuses (its text stays); return (href, line) of each."""
+    refused = []
+    for token in result.tokens:
         if token.type != "inline" or not token.children:
             continue
         kept, closing = [], []
         for child in token.children:
             if child.type == "link_open":
                 href = str(child.attrGet("href") or "")
-                closing.append(safe_link(href))
+                closing.append(keep(href))
                 if not closing[-1]:
-                    result.refused_links.append((href, _line(token, offset)))
+                    refused.append((href, _line(token, result.line_offset)))
                     continue
             elif child.type == "link_close" and closing and not closing.pop():
                 continue
             kept.append(child)
         token.children = kept
+    return refused
 
 
 def _walk(tokens: list[Token]):
@@ -256,11 +259,13 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
 
 # --------------------------------------------------------------------------- rendering
 
-def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str]) -> str:
+def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str],
+           anchors: dict[str, str] | None = None) -> str:
     """Render a parsed section for one edition (see MODES)."""
     assert mode in MODES
     md = parser()
-    env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {}}
+    env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {},
+           "anchors": anchors or {}}
     tokens = parsed.tokens
     if mode == "print":
         env["notes"] = _note_bodies(md, tokens, env)
@@ -357,7 +362,11 @@ def _image(self, tokens, idx, options, env):
 def _link_open(self, tokens, idx, options, env):
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
-    attrs = f' href="{escape(href)}"' if safe_link(href) else ""  # refused upstream already
+    if not safe_link(href):  # refused by the loader already; never reaches an output
+        return "<a>"
+    if href.startswith("#") and env["mode"] == "xhtml":  # one EPUB document per section
+        href = f"{env['anchors'].get(unquote(href[1:]), env['prefix'])}.xhtml{href}"
+    attrs = f' href="{escape(href)}"'
     if token.attrGet("title"):
         attrs += f' title="{escape(str(token.attrGet("title")))}"'
     return f"<a{attrs}>"

@@ -48,6 +48,8 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
 _SCHEME = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*):")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+_HOST = re.compile(r"^(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.)*[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?\.?$"
+                   r"|^[0-9a-f:.]*:[0-9a-f:.]*$")
 
 Issue = tuple[str, str, str]  # code, message, hint
 
@@ -64,11 +66,17 @@ def safe_link(url: str) -> bool:
     machine's disk in the PDF)."""
     if url.startswith("#"):
         return True
+    scheme = link_scheme(url)
+    if scheme == "mailto":
+        return True
+    if scheme not in LINK_SCHEMES:
+        return False
     try:
-        host = urlsplit(url).netloc
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
     except ValueError:  # e.g. "http://[::1" (an unclosed IPv6 host)
         return False
-    return link_scheme(url) in LINK_SCHEMES and bool(host or url[:7].lower() == "mailto:")
+    return bool(parts.hostname and _HOST.match(parts.hostname))
 
 
 def safe_address(url: str) -> bool:
