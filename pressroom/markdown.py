@@ -26,7 +26,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
-from .safety import PARSER_NESTING, block_issues, safe_link
+from .safety import PARSER_NESTING, block_issues, inline_issues, safe_link
 
 #: Classes a manuscript may put on a block with ``{.name}``; anything else is dropped.
 ALLOWED_CLASSES = frozenset({"pullquote", "note", "lead", "wide"})
@@ -46,6 +46,7 @@ def parser() -> MarkdownIt:
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(attrs_block_plugin)
     md.core.ruler.after("block", "pressroom_limits", _limits)
+    md.core.ruler.after("inline", "pressroom_inline_limits", _inline_limits)
     for name, rule in _RULES.items():
         md.add_render_rule(name, rule)
     return md
@@ -101,7 +102,14 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
 def _limits(state) -> None:
     """A core rule between block and inline parsing: check lengths and depth before the
     inline parser (whose cost grows faster than a paragraph's length) ever sees a block."""
-    found = block_issues(state.tokens)
+    _keep_only(state, block_issues(state.tokens))
+
+
+def _inline_limits(state) -> None:
+    _keep_only(state, inline_issues(state.tokens))
+
+
+def _keep_only(state, found) -> None:
     if found:
         state.env["over_limits"] = found
         state.tokens = [t for _, t in found]  # keep only what points at the lines; skip the rest

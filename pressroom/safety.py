@@ -31,6 +31,9 @@ MAX_BLOCK_CHARS = 20_000
 MAX_TABLE_ROWS = 1_000
 #: Deepest nesting of block quotes and lists inside one another.
 MAX_DEPTH = 8
+#: Deepest nesting of emphasis, strong, strikethrough and links inside one another (markdown-it
+#: nests emphasis without bound: a run of 3,000 asterisks is 1,500 levels, too deep for WeasyPrint).
+MAX_INLINE_DEPTH = 16
 #: markdown-it's own ceiling (it silently drops what lies deeper, so it must exceed MAX_DEPTH
 #: in token levels: a list costs two levels, list and item).
 PARSER_NESTING = 2 * MAX_DEPTH + 8
@@ -111,6 +114,18 @@ def block_issues(tokens) -> list[tuple[Issue, object]]:
                                    f"the limit of {MAX_BLOCK_CHARS:,}",
                            "split it into paragraphs"), token))
     return found
+
+
+def inline_issues(tokens) -> list[tuple[Issue, object]]:
+    """Inline formatting nested too deeply, with the paragraph that holds it."""
+    for token in tokens:
+        depth = 0
+        for child in token.children or ():
+            depth += child.nesting
+            if depth > MAX_INLINE_DEPTH:
+                return [(("C310", f"emphasis, links or strikethrough are nested more than "
+                                  f"{MAX_INLINE_DEPTH} deep", "remove the extra * _ ~ or ["), token)]
+    return []
 
 
 # --------------------------------------------------------------------------- images
