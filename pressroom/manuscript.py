@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading,
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 BRIEF_KEYS = FIELD_NAMES | {"sections"}
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47, as EPUB and HTML need it
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
 load_yaml = reading.load_yaml
 
@@ -135,6 +137,11 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
             return value.strip()
         problems.error("M203", f"'{name}' must be a web address (http:, https: or mailto:)",
                        f"write {name}: https://...", where, line)
+    elif kind == "language":
+        if isinstance(value, str) and _LANGUAGE.match(value.strip()):
+            return value.strip()
+        problems.error("M203", f"'{name}' must be a language tag such as en or en-GB, got "
+                       f"{_short(value)}", f"write {name}: en", where, line)
     elif kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -456,7 +463,16 @@ def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, p
     if issues:
         return None
     rel = path.resolve().relative_to(root.resolve()).as_posix()
-    return Image(path.resolve(), f"media/{rel}", IMAGE_TYPES[suffix])
+    return Image(path.resolve(), f"media/{_url_safe(rel)}", IMAGE_TYPES[suffix])
+
+
+def _url_safe(rel: str) -> str:
+    """A name usable as is in a URL, an EPUB manifest and a ZIP (spaces, #, ? and accents out)."""
+    safe = re.sub(r"[^A-Za-z0-9._/-]", "-", rel)
+    if safe == rel:
+        return rel
+    stem, dot, suffix = safe.rpartition(".")
+    return f"{stem}-{hashlib.sha1(rel.encode()).hexdigest()[:8]}{dot}{suffix}"
 
 
 def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:

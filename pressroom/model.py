@@ -16,7 +16,7 @@ class Field:
     """One metadata field: its type, default and the sentence that documents it."""
 
     name: str
-    kind: str  # "str", "url", "int", "date", "list", "status", "paper"
+    kind: str  # "str", "url", "language", "int", "date", "list", "status", "paper"
     doc: str
     required: bool = False
     house: bool = False  # a publisher-wide default may come from house.yaml
@@ -42,7 +42,7 @@ FIELDS: tuple[Field, ...] = (
     Field("key_points", "list", "from brief.yaml, three to five short sentences; the key-points box "
           "on the cover and in the EPUB title page"),
     Field("keywords", "list", "from brief.yaml; PDF /Keywords, `dc:subject` and the HTML keywords"),
-    Field("language", "str", "from house.yaml, overridable (BCP 47, e.g. `en`); `lang` of every "
+    Field("language", "language", "from house.yaml, overridable (BCP 47, e.g. `en`); `lang` of every "
           "edition, hyphenation, `dc:language`", house=True),
     Field("licence", "str", "from house.yaml, overridable; the back page and `dc:rights`", house=True),
     Field("licence_url", "url", "from house.yaml, overridable (an http(s) address); the link of the "

@@ -181,3 +181,11 @@ def test_a_loader_that_followed_links_out_of_the_brief_would_leak_the_secret(tmp
     assert outcome.exit == 0
     leaked = [name for name, data in outputs(build_dir).items() if SECRET in data]
     assert "doc/media/images/map.png" in leaked and "doc.epub!EPUB/media/images/map.png" in leaked
+
+
+def test_debug_shows_the_traceback_that_is_otherwise_hidden(tmp_path):
+    target = prepare(CORPUS / "deep-nesting", tmp_path / "outside")
+    quiet = run_cli(target, tmp_path / "build")
+    loud = run_cli(target, tmp_path / "build", "--debug")
+    assert "Traceback" not in quiet.stderr and quiet.returncode == 2
+    assert "Traceback" in loud.stderr and "ManuscriptError" in loud.stderr and loud.returncode != 0

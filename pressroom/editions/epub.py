@@ -108,7 +108,7 @@ def render(brief: Brief, project: Project) -> bytes:
 
 def pack(brief: Brief, entries: Files) -> bytes:
     day = brief.metadata.date or dt.date(2000, 1, 1)
-    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    stamp = (min(max(day.year, 1980), 2107), day.month, day.day, 12, 0, 0)  # what ZIP can hold
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         info = zipfile.ZipInfo("mimetype", stamp)
