@@ -59,7 +59,7 @@ def _run(call, debug: bool):
     except KeyboardInterrupt:
         if debug:
             raise
-        print(Problem("B405", "interrupted", "the previous outputs are unchanged; build again"),
+        print(Problem("B406", "interrupted", "the previous outputs are unchanged; build again"),
               file=sys.stderr)
         raise Exit(code=130) from None
     except (Exit, SystemExit):
@@ -68,7 +68,7 @@ def _run(call, debug: bool):
         if debug:
             raise
         why = " ".join(str(error).split())[:160]
-        print(Problem("B406", f"internal error: {type(error).__name__}: {why}",
+        print(Problem("B407", f"internal error: {type(error).__name__}: {why}",
                       "run again with --debug and report the traceback"), file=sys.stderr)
         raise Exit(code=1) from None
 

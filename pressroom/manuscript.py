@@ -332,7 +332,7 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
         if body is not None:
             total += len(body)
             if total > safety.MAX_BRIEF_BYTES:
-                problems.error("P111", f"the brief's text is longer than the limit of "
+                problems.error("P113", f"the brief's text is longer than the limit of "
                                f"{safety.MAX_BRIEF_BYTES // 2**20} MB", "publish it as two briefs",
                                shown(path))
                 return None
@@ -373,17 +373,17 @@ def _sections(root: Path, files, problems: Collector):
             problems.error(code, message, hint, where, line)
             ok = False
         for line in result.empty_headings:
-            problems.error("C317", "the heading has no text", "write its words after the #, "
+            problems.error("C318", "the heading has no text", "write its words after the #, "
                            "or remove the line", where, line)
             ok = False
         for line in result.too_deep_headings:
-            problems.error("C318", "a level-6 heading (######) has no place in the editions",
+            problems.error("C319", "a level-6 heading (######) has no place in the editions",
                            "use ##### at most: the brief's title is the top heading", where, line)
             ok = False
         for level, text, _, line in result.headings:
             earlier = seen_headings.setdefault((level, text.casefold()), (where, line))
             if earlier != (where, line):
-                problems.warn("C316", f"heading '{text[:60]}' repeats the one at "
+                problems.warn("C317", f"heading '{text[:60]}' repeats the one at "
                               f"{earlier[0]}:{earlier[1]}", "give each heading its own words "
                               "so the contents and links can tell them apart", where, line)
         for attr, line in result.dropped_attrs:
@@ -412,7 +412,7 @@ def _sections(root: Path, files, problems: Collector):
         keep = lambda href: safety.safe_link(href) and (  # noqa: E731
             not href.startswith("#") or unquote(href[1:]) in anchors)
         for href, line in markdown.refuse_links(result, keep):
-            problems.warn("C315", f"link to '{href[:60]}' removed, its text kept",
+            problems.warn("C316", f"link to '{href[:60]}' removed, its text kept",
                           "a link may be an http:, https: or mailto: address, or #id of a heading "
                           "of this brief", shown(path), line)
     if not ok:

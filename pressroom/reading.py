@@ -29,7 +29,7 @@ def read_text(path: Path, where: str, problems, limit: int) -> str | None:
         problems.error("P101", f"cannot read the file ({exc.strerror or exc})", "check the path", where)
         return None
     if len(data) > limit:
-        problems.error("P111", f"the file is larger than the limit of {limit // 1024:,} KB",
+        problems.error("P113", f"the file is larger than the limit of {limit // 1024:,} KB",
                        "split it into several section files", where)
         return None
     try:
@@ -104,7 +104,7 @@ def load_yaml(text: str, where: str, problems, line_offset: int = 0):
     try:
         excess = _bounded(text)
         if excess:
-            problems.error("P112", f"the YAML is {excess[0]}",
+            problems.error("P114", f"the YAML is {excess[0]}",
                            "write plain key: value fields", where, excess[1] + 1 + line_offset)
             return None, {}
         node = yaml.compose(text, Loader=Loader)

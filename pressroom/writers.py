@@ -158,6 +158,6 @@ def guarded(path: Path, write) -> None:
     try:
         return write()
     except OSError as exc:
-        raise BuildError(Problem("B404", f"cannot write {path} ({exc.strerror or exc})",
+        raise BuildError(Problem("B405", f"cannot write {path} ({exc.strerror or exc})",
                                  "check that the build folder is writable and the disk has room",
                                  str(path))) from exc

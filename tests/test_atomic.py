@@ -117,7 +117,7 @@ def test_sigterm_mid_write_cleans_up_and_says_so_in_one_line(previous, tmp_path)
     child.send_signal(signal.SIGTERM)
     out, err = child.communicate(timeout=60)
     assert child.returncode == 130, err
-    assert err.strip().endswith("[B405]") and err.strip().count("\n") == 0 and "Traceback" not in err
+    assert err.strip().endswith("[B406]") and err.strip().count("\n") == 0 and "Traceback" not in err
     # not even a hidden temporary file is left
     assert sorted(p.name for p in build.iterdir()) == ["survives", "survives.epub", "survives.pdf"]
     assert (build / "survives.epub").read_bytes() == before["survives.epub"]
@@ -178,5 +178,5 @@ def test_an_unwritable_build_folder_is_one_line(tmp_path):
     blocker = tmp_path / "build"
     blocker.write_text("a file where the build folder should be")
     outcome = run_library(doc, blocker, ("html",))
-    assert outcome.exit == 4 and [p.code for p in outcome.problems] == ["B404"]
+    assert outcome.exit == 4 and [p.code for p in outcome.problems] == ["B405"]
     assert "\n" not in str(outcome.problems[0])
