@@ -94,26 +94,60 @@ def build(c, brief=None, format=None, strict=False, debug=False):
 
 
 @task(help={"brief": "a slug, folder or .md file (default: every brief)",
-            "format": "editions to verify (default: all)", "debug": "show tracebacks",
-            "epubcheck": "also run EPUBCheck on the EPUB (default: on)"})
-def check(c, brief=None, format=None, epubcheck=True, debug=False):
-    """Verify existing outputs against their sources without rebuilding."""
-    from pressroom import manuscript, verify
+            "format": "editions to verify (default: those in build/)", "debug": "show tracebacks",
+            "strict": "fail on warnings of the manuscript too",
+            "epubcheck": "also run EPUBCheck on the EPUB (default: on)",
+            "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
+def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
+    """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
+    from pressroom import lint, manuscript, verify
+    from pressroom.build import output_paths
     from pressroom.errors import VerificationError
 
     def run():
         project = _project()
-        briefs, warnings = manuscript.load(project, brief)
-        _warn(warnings)
+        findings = lint.lint(project, brief)
+        for finding in findings:
+            print(lint.format_problem(finding), file=sys.stderr)
+        errors = [f for f in findings if f.severity == "error" or strict]
+        if errors:
+            raise Exit(f"{len(errors)} problem(s) in the manuscript; nothing verified", 2)
+        briefs, _ = manuscript.load(project, brief)
         problems = []
         for item in briefs:
-            problems += verify.verify_outputs(item, project.build_dir, epubcheck, _formats(format))
+            paths = output_paths(project.build_dir, item.slug)
+            chosen = _formats(format) if format else tuple(e for e in paths if paths[e].exists())
+            if not chosen and not accessibility:
+                print(f"{item.slug}: manuscript checked; no outputs to verify (invoke build makes them)")
+                continue
+            found = verify.verify_outputs(item, project.build_dir, epubcheck, chosen) if chosen else []
+            if accessibility:
+                from pressroom import accessibility as a11y
+
+                more, report = a11y.check_outputs(item, project.build_dir)
+                for line in report:
+                    print(f"{item.slug}: {line}")
+                found += more
+            problems += found
+            if not found and chosen:
+                print(f"{item.slug}: manuscript checked; every section, heading and note is in "
+                      f"the {', '.join(sorted(chosen))} edition(s)")
         if problems:
             raise VerificationError(problems)
-        for item in briefs:
-            print(f"{item.slug}: every section, heading and note is in every edition")
 
     _run(run, debug)
+
+
+@task(help={"title": "the brief's title", "slug": "its folder under source/ (default: from the title)",
+            "debug": "show tracebacks"})
+def new(c, title, slug=None, debug=False):
+    """Scaffold source/<slug>/: brief.yaml with every field documented and a first section."""
+    from pressroom.scaffold import new_brief
+
+    folder = _run(lambda: new_brief(_project(), title, slug), debug)
+    shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
+    print(f"created {shown}/ (brief.yaml, 01-introduction.md); "
+          f"build it with: invoke build --brief {folder.name}")
 
 
 @task

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import manuscript, writers
+from . import manuscript, pages, writers
 from .editions import EDITIONS
 from .errors import BuildError, Problem, PressroomError
 from .manuscript import Project
@@ -44,21 +44,21 @@ def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
 
 
 def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes | Files]:
-    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is made from it."""
-    from .editions import html
+    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
+    out from it, and the reading editions carry the laid-out PDF's page numbers."""
+    from .editions import epub, html, pdf
 
+    tree = _rendering(brief, "HTML", lambda: html.tree(brief, project))
+    base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
+    document = pdf.layout(brief, tree, base)
+    starts = _rendering(brief, "PDF", lambda: pages.starts(document))
     outputs: dict[str, bytes | Files] = {}
-    if "html" in formats or "pdf" in formats:
-        outputs["html"] = _rendering(brief, "HTML", lambda: html.tree(brief, project))
+    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
+        outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
     if "pdf" in formats:
-        from .editions import pdf
-
-        base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
-        outputs["pdf"] = pdf.render(brief, outputs["html"], base)
+        outputs["pdf"] = pdf.write(brief, document)
     if "epub" in formats:
-        from .editions import epub
-
-        outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project))
+        outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project, starts))
     return outputs
 
 

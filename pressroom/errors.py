@@ -34,6 +34,8 @@ CODES: dict[str, str] = {
     "P108": "front matter is not closed with a line of three dashes",
     "P109": "a section is listed twice",
     "P110": "a character XML forbids is in the text",
+    "P111": "a Markdown file in the brief's folder is not listed in sections",
+    "P112": "a brief by that name already exists",
     "P113": "a file or a brief is larger than the limit (see README, Security)",
     "P114": "the YAML has too many aliases or is nested too deeply",
     # Metadata
@@ -42,6 +44,8 @@ CODES: dict[str, str] = {
     "M203": "a metadata field has a value outside the allowed ones",
     "M204": "an unknown metadata field",
     "M205": "a metadata field is empty",
+    "M206": "a field a final brief needs is missing",
+    "M207": "key points are not three to five",
     # Manuscript content
     "C301": "an image is referenced but its file is missing",
     "C302": "a reference points outside the brief's folder",
@@ -52,6 +56,7 @@ CODES: dict[str, str] = {
     "C307": "an attribute is not allowed in a manuscript",
     "C308": "an image type is not supported",
     "C309": "a remote or unsupported URL is referenced as a resource",
+    "C310": "an internal link points to nowhere",
     "C311": "lists and block quotes are nested deeper than the limit",
     "C312": "a paragraph, item, cell, code block or table is longer than the limit",
     "C313": "an image file, or its pixel size, is larger than the limit",
@@ -61,10 +66,17 @@ CODES: dict[str, str] = {
     "C317": "a heading repeats the words of an earlier one at the same level",
     "C318": "a heading has no text",
     "C319": "a heading is deeper than level 5 (the brief's title takes level 1)",
+    # Typography of the source (warnings of `invoke check`)
+    "T601": "a straight double quote",
+    "T602": "a straight single quote or apostrophe",
+    "T603": "a double hyphen",
+    "T604": "two or more spaces between words",
+    "T605": "trailing spaces at the end of a line",
     # Build and outputs
     "B401": "an edition failed to render",
     "B402": "a resource was refused while rendering",
     "B403": "an output is missing; build it first",
+    "B404": "a page of the PDF cannot be found in a reading edition to mark where it begins",
     "B405": "an output cannot be written (permissions, disk full)",
     "B406": "the build was interrupted; the previous outputs are unchanged",
     "B407": "an unexpected internal error",
@@ -72,6 +84,10 @@ CODES: dict[str, str] = {
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
     "V504": "EPUBCheck reported a problem",
+    "V505": "a print page number is missing or misplaced in the EPUB or HTML edition",
+    "V506": "the PDF's tag structure is wrong (roles, alternate text, artifacts, reading order)",
+    "V507": "an accessibility checker (Ace by DAISY, axe-core) reported a violation",
+    "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
 }
 
 
@@ -85,6 +101,7 @@ class Problem:
     path: str | None = None
     line: int | None = None
     severity: str = "error"  # "error" or "warning"
+    col: int | None = None  # 1-based column, where known
 
     def __post_init__(self) -> None:
         if self.code not in CODES:
@@ -94,6 +111,8 @@ class Problem:
     def location(self) -> str:
         if self.path is None:
             return "pressroom"
+        if self.line and self.col:
+            return f"{self.path}:{self.line}:{self.col}"
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def __str__(self) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import markdown, reading, safety
+from . import links, markdown, reading, safety
 from .errors import ManuscriptError, Problem
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
 
@@ -352,11 +352,12 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _sections(root: Path, files, problems: Collector):
-    """Parse every section file; resolve its images inside the brief's folder."""
+def parse_sections(files) -> list:
+    """Parse section files ``[(path, text, line offset)]`` in order, with the ids the editions use.
+
+    Returns ``[(index, section id, path, markdown.Parsed, note offset)]``; reports nothing.
+    """
     used_ids: set[str] = {"cover", "contents", "back", "notes", "key-points", "summary"}
-    parsed, note_offset, images = [], 0, {}
-    ok = True
     section_ids = []
     seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
     for path, _, _ in files:
@@ -366,9 +367,20 @@ def _sections(root: Path, files, problems: Collector):
             sid, n = f"{base}-{n}", n + 1
         used_ids.add(sid)
         section_ids.append(sid)
+    parsed, note_offset = [], 0
     for index, (path, body, offset) in enumerate(files):
-        where = shown(path)
         result = markdown.parse(body, line_offset=offset, note_offset=note_offset, used_ids=used_ids)
+        parsed.append((index, section_ids[index], path, result, note_offset))
+        note_offset += result.note_count
+    return parsed
+
+
+def _sections(root: Path, files, problems: Collector):
+    """Parse every section file; report its problems; resolve its images inside the brief's folder."""
+    parsed, images, ok = parse_sections(files), {}, True
+    seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
+    for index, sid, path, result, note_offset in parsed:
+        where = shown(path)
         for code, message, hint, line in result.over_limits:
             problems.error(code, message, hint, where, line)
             ok = False
@@ -405,28 +417,27 @@ def _sections(root: Path, files, problems: Collector):
                 ok = False
             else:
                 images[(path, src)] = target
-        parsed.append((index, section_ids[index], path, result, note_offset))
-        note_offset += result.note_count
-    anchors = _anchors(parsed)
+    targets = links.Targets(parsed)
     for _, _, path, result, _ in parsed:
-        keep = lambda href: safety.safe_link(href) and (  # noqa: E731
-            not href.startswith("#") or unquote(href[1:]) in anchors)
-        for href, line in markdown.refuse_links(result, keep):
-            problems.warn("C316", f"link to '{href[:60]}' removed, its text kept",
-                          "a link may be an http:, https: or mailto: address, or #id of a heading "
-                          "of this brief", shown(path), line)
+        for href, line in markdown.refuse_links(result, lambda href: _linkable(href, path, targets)):
+            if links.is_internal(href):
+                problems.warn("C310", f"link '{href[:60]}' points to no heading or section of this "
+                              "brief; it was removed, its text kept", "fix the #id or the file name",
+                              shown(path), line)
+            else:
+                problems.warn("C316", f"link to '{href[:60]}' removed, its text kept",
+                              "a link may be an http:, https: or mailto: address, or point to a "
+                              "heading or section of this brief", shown(path), line)
     if not ok:
         return None
-    return parsed, images, anchors
+    return parsed, images
 
 
-def _anchors(parsed) -> dict[str, str]:
-    """Every id a #link may point at (sections and headings), with the section that holds it."""
-    anchors = {}
-    for _, sid, _, result, _ in parsed:
-        anchors[sid] = sid
-        anchors.update({anchor: sid for _, _, anchor, _ in result.headings})
-    return anchors
+def _linkable(href: str, source: Path, targets: links.Targets) -> bool:
+    """A link an edition may carry: within the brief and resolved, or to a web or mail address."""
+    if links.is_internal(href):
+        return targets.resolve(href, source) is not None
+    return safety.safe_link(href)
 
 
 def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, problems) -> Image | None:
@@ -476,22 +487,24 @@ def _url_safe(rel: str) -> str:
 
 
 def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
-    parsed, images, anchors = sections_data
+    parsed, images = sections_data
+    targets = links.Targets(parsed)
     sections = []
     for index, sid, path, result, note_offset in parsed:
         mapping = {src: img.target for (p, src), img in images.items() if p == path}
+        hrefs = [href for href, _ in result.links]
         headings = tuple(Heading(*h) for h in result.headings)
         first = next((b for b in result.blocks), None)
         title = headings[0].text if headings and first and first[0] == "heading" else ""
         label = title or ("Introduction" if index == 0 else f"Section {index + 1}")
-        kwargs = {"prefix": sid, "note_offset": note_offset, "images": mapping, "anchors": anchors}
+        kwargs = {"prefix": sid, "note_offset": note_offset, "images": mapping}
+        rendered = {mode: markdown.render(result, mode, links=targets.rewrite(hrefs, path, mode), **kwargs)
+                    for mode in markdown.MODES}
         sections.append(Section(
             id=sid, path=shown(path), title=title, label=label, headings=headings,
             blocks=tuple(Block(*b) for b in result.blocks),
             notes=tuple(Block("footnote", t, line) for t, line in result.notes),
-            html=markdown.render(result, "html", **kwargs),
-            xhtml=markdown.render(result, "xhtml", **kwargs),
-            print_html=markdown.render(result, "print", **kwargs),
+            html=rendered["html"], xhtml=rendered["xhtml"], print_html=rendered["print"],
         ))
     unique_images = tuple(sorted({img.target: img for img in images.values()}.values(),
                                  key=lambda i: i.target))

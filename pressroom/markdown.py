@@ -19,7 +19,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
-from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -34,6 +33,7 @@ MODES = ("html", "xhtml", "print")
 #: Headings are set one level down (the brief's title is the only h1), and HTML stops at h6.
 MAX_HEADING_LEVEL = 5
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_PAGE_ID = re.compile(r"page-\d+")  # reserved for print page markers (pages.py)
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +61,7 @@ class Parsed:
     blocks: list[tuple[str, str, int]] = field(default_factory=list)  # kind, text, line
     notes: list[tuple[str, int]] = field(default_factory=list)  # text, line
     images: list[tuple[str, str, int]] = field(default_factory=list)  # src, alt, line
+    links: list[tuple[str, int]] = field(default_factory=list)  # href, line
     dropped_attrs: list[tuple[str, int]] = field(default_factory=list)
     undefined_notes: list[tuple[str, int]] = field(default_factory=list)
     unused_notes: list[tuple[str, int]] = field(default_factory=list)
@@ -201,12 +202,12 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
             result.empty_headings.append(line)
         if level > MAX_HEADING_LEVEL:
             result.too_deep_headings.append(line)
-        if previous and level > previous + 1:
-            result.skipped_levels.append((line, previous, level))
+        if level > max(previous, 1) + 1:  # a section starts at level 1 (its title)
+            result.skipped_levels.append((line, max(previous, 1), level))
         previous = level
         base = slugify(text)
         anchor, n = base, 2
-        while anchor in used:
+        while anchor in used or _PAGE_ID.fullmatch(anchor):  # page-N: the print page markers
             anchor, n = f"{base}-{n}", n + 1
         used.add(anchor)
         token.attrSet("id", anchor)
@@ -254,6 +255,8 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
                 if child.type == "image":
                     alt = "".join(c.content for c in _walk(child.children or []) if c.type == "text")
                     result.images.append((child.attrGet("src") or "", alt, _line(token, offset)))
+                elif child.type == "link_open":
+                    result.links.append((str(child.attrGet("href") or ""), _line(token, offset)))
             text = _plain(token, note_offset)
             if not text:
                 continue
@@ -268,12 +271,12 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
 # --------------------------------------------------------------------------- rendering
 
 def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str],
-           anchors: dict[str, str] | None = None) -> str:
-    """Render a parsed section for one edition (see MODES)."""
+           links: dict[str, str] | None = None) -> str:
+    """Render a parsed section for one edition (see MODES); ``links`` rewrites internal hrefs."""
     assert mode in MODES
     md = parser()
     env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {},
-           "anchors": anchors or {}}
+           "links": links or {}}
     tokens = parsed.tokens
     if mode == "print":
         env["notes"] = _note_bodies(md, tokens, env)
@@ -370,10 +373,10 @@ def _image(self, tokens, idx, options, env):
 def _link_open(self, tokens, idx, options, env):
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
-    if not safe_link(href):  # refused by the loader already; never reaches an output
+    internal = env.get("links", {}).get(href)  # where an internal link points in this edition
+    if internal is None and not safe_link(href):  # refused by the loader already; never output
         return "<a>"
-    if href.startswith("#") and env["mode"] == "xhtml":  # one EPUB document per section
-        href = f"{env['anchors'].get(unquote(href[1:]), env['prefix'])}.xhtml{href}"
+    href = internal or href
     attrs = f' href="{escape(href)}"'
     if token.attrGet("title"):
         attrs += f' title="{escape(str(token.attrGet("title")))}"'

@@ -20,6 +20,7 @@ class Field:
     doc: str
     required: bool = False
     house: bool = False  # a publisher-wide default may come from house.yaml
+    final: bool = False  # a brief with `status: final` must have it (`invoke check`)
 
 
 #: The metadata schema. The README's metadata reference is this table.
@@ -29,19 +30,21 @@ FIELDS: tuple[Field, ...] = (
     Field("subtitle", "str", "from brief.yaml; under the title on the cover and in the EPUB title page"),
     Field("short_title", "str", "from brief.yaml (defaults to `title`); the PDF running head"),
     Field("series", "str", "from house.yaml, overridable; the cover band (\"Policy Brief No. 1\") "
-          "and `belongs-to-collection` in the EPUB", house=True),
-    Field("number", "int", "from brief.yaml; the number in the series on the cover and in the EPUB collection"),
+          "and `belongs-to-collection` in the EPUB", house=True, final=True),
+    Field("number", "int", "from brief.yaml; the number in the series on the cover and in the EPUB "
+          "collection", final=True),
     Field("date", "date", "from brief.yaml (YYYY-MM-DD); the cover date, PDF creation/modification dates, "
-          "`dc:date` and `dcterms:modified`; never the clock"),
+          "`dc:date` and `dcterms:modified`; never the clock", final=True),
     Field("status", "status", "`draft` or `final` (default `draft`); drafts are marked as such in "
           "every edition"),
     Field("authors", "list", "from brief.yaml (defaults to the publisher): an institutional byline; "
           "the cover byline, PDF /Author and `dc:creator`"),
     Field("summary", "str", "from brief.yaml; the cover summary, PDF /Subject, `dc:description` and "
-          "the HTML description"),
+          "the HTML description", final=True),
     Field("key_points", "list", "from brief.yaml, three to five short sentences; the key-points box "
-          "on the cover and in the EPUB title page"),
-    Field("keywords", "list", "from brief.yaml; PDF /Keywords, `dc:subject` and the HTML keywords"),
+          "on the cover and in the EPUB title page", final=True),
+    Field("keywords", "list", "from brief.yaml; PDF /Keywords, `dc:subject` and the HTML keywords",
+          final=True),
     Field("language", "language", "from house.yaml, overridable (BCP 47, e.g. `en`); `lang` of every "
           "edition, hyphenation, `dc:language`", house=True),
     Field("licence", "str", "from house.yaml, overridable; the back page and `dc:rights`", house=True),

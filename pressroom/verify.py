@@ -155,7 +155,8 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     meta = brief.metadata
     problems = []
     info = reader.metadata or {}
-    if (info.get("/Title") or "").split(":")[0].strip() != meta.title.strip():
+    title = meta.title + (f": {meta.subtitle}" if meta.subtitle else "")  # as layouts/page.html <title>
+    if (info.get("/Title") or "").strip() != title.strip():
         problems.append(Problem("V503", f"PDF /Title is {info.get('/Title')!r}, not the title",
                                 "check layouts/page.html <title>", where))
     if meta.authors and info.get("/Author") != ", ".join(meta.authors):

@@ -13,7 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from .. import templates
+from .. import pages, templates
 from ..manuscript import Project
 from ..model import Brief
 from ..resources import Files, read, style_assets
@@ -69,8 +69,8 @@ def toc(brief: Brief) -> list[dict]:
     return entries
 
 
-def documents(brief: Brief, project: Project) -> dict[str, str]:
-    """Every XHTML document of the book, in reading order (nav last)."""
+def documents(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> dict[str, str]:
+    """Every XHTML document of the book, in reading order (nav last), with the PDF's page breaks."""
     layouts = project.layouts_dir
     base = context(brief, "epub")
     meta = brief.metadata
@@ -80,14 +80,19 @@ def documents(brief: Brief, project: Project) -> dict[str, str]:
             layouts, "epub/section.xhtml", doc_title=section.label, section=section,
             loop_index=index, **base)
     docs["back.xhtml"] = templates.render(layouts, "epub/back.xhtml", doc_title="About this brief", **base)
+    names = list(docs)
+    markers = pages.locate(list(starts), list(docs.values()), "EPUB", brief.sources[0].as_posix())
+    docs = dict(zip(names, pages.insert(list(docs.values()), markers, pages.xhtml_marker)))
+    page_list = [{"label": str(m.number), "href": f"{names[m.document]}#page-{m.number}"}
+                 for m in markers]
     docs["nav.xhtml"] = templates.render(
-        layouts, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief),
+        layouts, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief), page_list=page_list,
         first_section=f"{brief.sections[0].id}.xhtml", **base)
     return docs
 
 
-def render(brief: Brief, project: Project) -> bytes:
-    docs = documents(brief, project)
+def render(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> bytes:
+    docs = documents(brief, project, starts)
     files: Files = {name: text.encode("utf-8") for name, text in docs.items()}
     files.update(style_assets(project.styles_dir, SHEETS))
     for image in brief.images:
@@ -99,7 +104,7 @@ def render(brief: Brief, project: Project) -> bytes:
     order = ["cover.xhtml", "nav.xhtml", *(n for n in docs if n not in ("cover.xhtml", "nav.xhtml"))]
     spine = [_item_id(name) for name in order]
     opf = templates.render(project.layouts_dir, "epub/package.opf", manifest=manifest, spine=spine,
-                           **context(brief, "epub"))
+                           page_list=bool(starts), **context(brief, "epub"))
     container = templates.render(project.layouts_dir, "epub/container.xml")
     return pack(brief, {"META-INF/container.xml": container.encode("utf-8"),
                         "EPUB/package.opf": opf.encode("utf-8"),

@@ -11,10 +11,10 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-from .. import __version__, citation, templates
+from .. import __version__, citation, pages, templates
 from ..manuscript import Project
 from ..model import Brief
-from ..resources import Files, style_assets
+from ..resources import Files, read, style_assets
 
 WEB_SHEETS = ["fonts.css", "reading.css"]
 PRINT_SHEETS = ["fonts.css", "print.css"]
@@ -51,6 +51,15 @@ def page(brief: Brief, project: Project, edition: str) -> str:
     sheets = WEB_SHEETS if edition == "web" else PRINT_SHEETS
     return templates.render(project.layouts_dir, "page.html",
                             stylesheets=[f"assets/{s}" for s in sheets], **context(brief, edition))
+
+
+def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files:
+    """The tree with the PDF's page breaks marked in ``index.html`` (``role="doc-pagebreak"``)."""
+    page_html = read(files["index.html"]).decode("utf-8")
+    where = brief.sources[0].as_posix()
+    markers = pages.locate(starts, [page_html], "HTML edition", where)
+    marked = pages.insert([page_html], markers, pages.html_marker)[0]
+    return {**files, "index.html": marked.encode("utf-8")}
 
 
 def tree(brief: Brief, project: Project) -> Files:

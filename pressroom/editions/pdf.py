@@ -1,7 +1,10 @@
 """print.html -> PDF with WeasyPrint: tagged (PDF/UA-1), fonts embedded and subset, deterministic.
 
-WeasyPrint is imported here only, and only when a PDF is actually rendered.
+WeasyPrint is imported here only, and only when a PDF is actually laid out.
 Everything it fetches comes from the edition tree through the confined fetcher.
+``layout`` gives the laid-out document (where each page begins comes from it,
+see pages.py), ``write`` its bytes: the PDF and the page numbers of the
+reading editions come from one layout.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from urllib.parse import unquote
 from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
+from . import pdftags
+
+VARIANT = "pdf/ua-1"
 
 
 class _Capture(logging.Handler):
@@ -24,8 +30,20 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def render(brief: Brief, files: Files, base_url: str) -> bytes:
-    """Render ``print.html`` of an edition tree; ``base_url`` is where the tree will live."""
+def _options(brief: Brief) -> dict:
+    identifier = hashlib.md5(
+        f"{brief.metadata.identifier}|{brief.metadata.version}".encode()).hexdigest().encode()
+    return {"pdf_variant": VARIANT, "pdf_identifier": identifier}
+
+
+def _failed(brief: Brief, exc: Exception) -> BuildError:
+    why = " ".join(str(exc).split())[:160] or type(exc).__name__  # one line, whatever WeasyPrint says
+    return BuildError(Problem("B401", f"the PDF could not be rendered: {why}",
+                              "run with --debug for details", brief.sources[0].as_posix()))
+
+
+def layout(brief: Brief, files: Files, base_url: str):
+    """Lay out ``print.html`` of an edition tree (``base_url`` is where the tree will live)."""
     from weasyprint import HTML
     from weasyprint.logger import LOGGER
 
@@ -35,21 +53,29 @@ def render(brief: Brief, files: Files, base_url: str) -> bytes:
     try:
         html = HTML(string=read(files["print.html"]).decode("utf-8"),
                     base_url=base_url + "print.html", url_fetcher=fetcher)
-        identifier = hashlib.md5(
-            f"{brief.metadata.identifier}|{brief.metadata.version}".encode()).hexdigest().encode()
-        pdf = html.write_pdf(pdf_variant="pdf/ua-1",
-                             pdf_identifier=identifier)
+        document = html.render(**_options(brief))
     except Exception as exc:  # WeasyPrint raises many types; report one line
-        why = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise BuildError(Problem("B401", f"the PDF could not be rendered: {why}",
-                                 "run with --debug for details", brief.sources[0].as_posix())) from exc
+        raise _failed(brief, exc) from exc
     finally:
         LOGGER.removeHandler(capture)
     if fetcher.refused:
         raise BuildError([Problem("B402", f"resource refused: {url}",
                                   "only files of the brief and of styles/ may be used",
                                   *locate(brief, url)) for url in fetcher.refused])
-    return pdf
+    return document
+
+
+def write(brief: Brief, document) -> bytes:
+    """The bytes of a laid-out document, its tag tree finished for PDF/UA (pdftags.py)."""
+    try:
+        return document.write_pdf(finisher=pdftags.finish, **_options(brief))
+    except Exception as exc:
+        raise _failed(brief, exc) from exc
+
+
+def render(brief: Brief, files: Files, base_url: str) -> bytes:
+    """Lay out and write ``print.html`` of an edition tree."""
+    return write(brief, layout(brief, files, base_url))
 
 
 def locate(brief: Brief, url: str) -> tuple[str, int | None]:
