@@ -19,7 +19,7 @@ def _project():
     """The project in this folder; PRESSROOM_BUILD_DIR, if set, is where outputs go."""
     import os
 
-    from pressroom.manuscript import Project
+    from pressroom.project import Project
 
     build_dir = os.environ.get("PRESSROOM_BUILD_DIR")
     return Project(ROOT, Path(build_dir).resolve() if build_dir else None)
@@ -59,7 +59,7 @@ def _run(call, debug: bool):
     except KeyboardInterrupt:
         if debug:
             raise
-        print(Problem("B406", "interrupted", "the previous outputs are unchanged; build again"),
+        print(Problem("B412", "interrupted", "the previous outputs are unchanged; build again"),
               file=sys.stderr)
         raise Exit(code=130) from None
     except (Exit, SystemExit):
@@ -68,7 +68,7 @@ def _run(call, debug: bool):
         if debug:
             raise
         why = " ".join(str(error).split())[:160]
-        print(Problem("B407", f"internal error: {type(error).__name__}: {why}",
+        print(Problem("B413", f"internal error: {type(error).__name__}: {why}",
                       "run again with --debug and report the traceback"), file=sys.stderr)
         raise Exit(code=1) from None
 
@@ -80,16 +80,42 @@ def _warn(warnings):
 
 @task(help={"brief": "a slug under source/, a brief folder, or a .md file (default: every brief)",
             "format": "editions to make, comma-separated: pdf,epub,html (default: all)",
-            "strict": "fail on warnings too", "debug": "show tracebacks"})
-def build(c, brief=None, format=None, strict=False, debug=False):
-    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/."""
+            "strict": "fail on warnings too", "debug": "show tracebacks",
+            "force": "rebuild every edition, even those whose inputs are unchanged",
+            "jobs": "briefs built at once (default: one per core)",
+            "profile": "PDF profiles, comma-separated: screen (build/<slug>.pdf, the default), "
+                       "print (build/<slug>-print.pdf: CMYK, 3 mm bleed, crop marks)",
+            "paper": "a4 or letter: overrides the paper of house.yaml and brief.yaml"})
+def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0,
+          profile="screen", paper=None):
+    """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
     from pressroom.build import build as run_build
+    from pressroom.build import editions
+    from pressroom.editions.pdf import PROFILES
+    from pressroom.errors import PressroomError
+    from pressroom.model import PAPERS
+    from pressroom.report import progress_line, table
 
-    def progress(output):
-        print(f"{output.brief}: {output.edition:4} {output.path.relative_to(ROOT) if output.path.is_relative_to(ROOT) else output.path} "
-              f"({output.size / 1024:,.0f} KiB, {output.seconds:.2f} s)")
+    profiles = tuple(dict.fromkeys(p.strip().lower() for p in profile.split(",") if p.strip()))
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown or not profiles:
+        raise Exit(f"pressroom: unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}", 2)
+    if paper is not None and paper.lower() not in PAPERS:
+        raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(PAPERS)}", 2)
+    options = {"paper": paper.lower()} if paper else None
 
-    result = _run(lambda: run_build(_project(), brief, _formats(format), strict, progress), debug)
+    def run():
+        try:
+            return run_build(_project(), brief, editions(_formats(format), profiles), strict,
+                             lambda report: print(progress_line(report), flush=True),
+                             force=force, options=options, jobs=jobs or None)
+        except PressroomError as error:
+            if getattr(error, "result", None) and len(error.result.briefs) > 1:
+                print(table(error.result))  # the briefs that did build, before the problems
+            raise
+
+    result = _run(run, debug)
+    print(table(result))
     _warn(result.warnings)
 
 
@@ -136,6 +162,36 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
             raise VerificationError(problems)
 
     _run(run, debug)
+
+
+@task(help={"brief": "a slug under source/ (default: the first brief)",
+            "dpi": "resolution of the page images (default 60)"})
+def thumbnails(c, brief=None, dpi=60):
+    """Render the cover and the first interior page of a brief's PDF to docs/*.png (for the README)."""
+    from pressroom.build import build as run_build
+
+    if not shutil.which("pdftoppm"):
+        raise Exit("pressroom: pdftoppm is missing; install poppler-utils (scripts/bootstrap does)", 1)
+    project = _project()
+    if brief is None:
+        brief = sorted(p.name for p in project.source_dir.iterdir() if (p / "brief.yaml").is_file())[0]
+    result = _run(lambda: run_build(project, brief, ("pdf",)), False)
+    pdf = next(o.path for o in result.outputs if o.edition == "pdf")
+    docs = ROOT / "docs"
+    docs.mkdir(exist_ok=True)
+    for page, name in ((1, "cover"), (2, "page-2")):
+        target = docs / f"{brief}-{name}"
+        c.run(f"pdftoppm -png -r {int(dpi)} -f {page} -l {page} -singlefile {pdf} {target}")
+        print(f"{target.relative_to(ROOT)}.png")
+
+
+@task(help={"brief": "a slug under source/, a folder or a .md file (default: the first brief)",
+            "port": "port on 127.0.0.1 (default 8000; 0 picks a free one)", "debug": "show tracebacks"})
+def preview(c, brief=None, port=8000, debug=False):
+    """Serve a live preview of one brief (HTML and PDF) that rebuilds on every save; Ctrl-C stops it."""
+    from pressroom.preview import serve
+
+    _run(lambda: serve(_project(), brief, int(port)), debug)
 
 
 @task(help={"title": "the brief's title", "slug": "its folder under source/ (default: from the title)",

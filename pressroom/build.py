@@ -1,25 +1,31 @@
-"""The pipeline in one page: load -> validate -> render -> write.
+"""The pipeline in one page: plan -> load -> validate -> render -> write -> record.
 
-    briefs = manuscript.load(project, target)          # read all, check all, raise once
-    for brief in briefs:
-        outputs = render(brief, project, formats)      # model -> bytes, in memory
-        write(project.build_dir, brief, outputs)       # atomic; nothing half-written
+    plan = manifest.plan(locations, formats, options)    # hash inputs; parse nothing
+    for location, editions in plan.stale (one process per core):
+        brief = manuscript.load(project, location)       # read all, check all, raise once
+        outputs = render(brief, project, editions)       # model -> bytes, in memory
+        write(project.build_dir, brief, outputs)         # atomic; nothing half-written
+    manifest.save()                                      # after the outputs, atomically
 
-Nothing touches build/ until every edition of a brief has rendered.
+Nothing touches build/ until every edition of a brief has rendered. An
+edition whose inputs are unchanged is skipped (see :mod:`pressroom.cache`).
+A broken brief does not stop the others; its problems are raised once, at the
+end, with those of every other broken brief.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import manuscript, pages, writers
+from . import cache, inputs, writers
 from .editions import EDITIONS
-from .errors import BuildError, Problem, PressroomError
-from .manuscript import Project
+from .errors import BuildError, ManuscriptError, PressroomError, Problem
 from .model import Brief
+from .project import Project, resolve_targets
 from .resources import Files
 
 
@@ -30,35 +36,88 @@ class Output:
     path: Path
     size: int
     seconds: float
+    pages: int | None = None
+    skipped: bool = False  # up to date: not made again
+
+
+@dataclass
+class BriefReport:
+    """One brief of a build: what was made or skipped, its warnings, or why it failed."""
+
+    location: Path
+    slug: str = ""
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    failure: PressroomError | None = None
+    manifest: dict = field(default_factory=dict)  # edition -> cache entry, for the parent to record
+
+    @property
+    def skipped(self) -> bool:
+        return bool(self.outputs) and all(o.skipped for o in self.outputs)
 
 
 @dataclass
 class Result:
     outputs: list[Output] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    briefs: list[BriefReport] = field(default_factory=list)
+    seconds: float = 0.0  # wall time of the whole build (briefs run in parallel)
+
+    @property
+    def rendered(self) -> list[Output]:
+        return [o for o in self.outputs if not o.skipped]
 
 
 def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
-    return {"pdf": build_dir / f"{slug}.pdf", "epub": build_dir / f"{slug}.epub",
-            "html": build_dir / slug}
+    """Where each output goes; ``pdf-print`` is the PDF of the print profile."""
+    return {"pdf": build_dir / f"{slug}.pdf", "pdf-print": build_dir / f"{slug}-print.pdf",
+            "epub": build_dir / f"{slug}.epub", "html": build_dir / slug}
 
 
-def render(brief: Brief, project: Project, formats=EDITIONS) -> dict[str, bytes | Files]:
+def editions(formats, profiles=("screen",)) -> tuple[str, ...]:
+    """The outputs to make: ``pdf`` is one PDF per profile (``pdf`` on screen, ``pdf-print``)."""
+    out: list[str] = []
+    for edition in formats:
+        if edition == "pdf":
+            out += ["pdf" if profile == "screen" else f"pdf-{profile}" for profile in profiles]
+        else:
+            out.append(edition)
+    return tuple(dict.fromkeys(out))
+
+
+def render(brief: Brief, project: Project, formats=EDITIONS,
+           used: dict[str, set[Path]] | None = None) -> dict[str, bytes | Files]:
     """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
-    out from it, and the reading editions carry the laid-out PDF's page numbers."""
+    out from it, and the reading editions carry the laid-out PDF's page numbers.
+
+    ``used``, if given, receives for each edition the files it was made from. Every edition
+    depends on the HTML tree (through the page numbers); the EPUB also on its own layouts.
+    """
+    from . import pages
     from .editions import epub, html, pdf
 
-    tree = _rendering(brief, "HTML", lambda: html.tree(brief, project))
+    used = {} if used is None else used
+    with inputs.recording() as files:
+        tree = html.tree(brief, project)  # with the page of every PDF profile
+    common = files | {*brief.sources, *(i.source for i in brief.images)}
+    if project.house_file.is_file():
+        common.add(project.house_file)
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
     document = pdf.layout(brief, tree, base)
     starts = _rendering(brief, "PDF", lambda: pages.starts(document))
     outputs: dict[str, bytes | Files] = {}
-    if "html" in formats or "pdf" in formats:  # print.html beside the PDF reproduces it
+    if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
         outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
+        used["html"] = used["pdf"] = used["pdf-print"] = common
     if "pdf" in formats:
         outputs["pdf"] = pdf.write(brief, document)
+    if "pdf-print" in formats:  # the same pages, finished for the press
+        outputs["pdf-print"] = pdf.render(brief, tree, base, "print")
     if "epub" in formats:
-        outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project, starts))
+        with inputs.recording() as files:
+            outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project, starts))
+        used["epub"] = common | files
     return outputs
 
 
@@ -83,7 +142,7 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
     with contextlib.ExitStack() as stack:
         writers.guarded(build_dir, lambda: stack.enter_context(writers.locked(build_dir)))
         stack.callback(batch.discard)
-        for edition in ("html", "pdf", "epub"):
+        for edition in ("html", "pdf", "pdf-print", "epub"):
             if edition not in outputs:
                 continue
             data, path = outputs[edition], paths[edition]
@@ -98,17 +157,105 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
     return written
 
 
+def build_brief(project: Project, location: Path, formats, strict: bool = False,
+                options: dict | None = None, planned: dict | None = None) -> BriefReport:
+    """Load, render and write one brief; problems are returned, not raised (it may run in a worker)."""
+    from . import manuscript
+
+    start = time.perf_counter()
+    report = BriefReport(location)
+    try:
+        briefs, report.warnings = manuscript.load(project, str(location), strict=strict)
+        brief = briefs[0]
+        if (options or {}).get("paper"):  # `--paper` overrides house.yaml and brief.yaml
+            brief = replace(brief, metadata=replace(brief.metadata, paper=options["paper"]))
+        report.slug = brief.slug
+        used: dict[str, set[Path]] = {}
+        outputs = render(brief, project, formats, used)
+        written = write(project.build_dir, brief, {e: outputs[e] for e in formats})
+    except PressroomError as error:
+        report.failure = error
+        return report
+    report.seconds = time.perf_counter() - start
+    for edition, path, size in written:
+        pages = pdf_pages(outputs[edition]) if edition.startswith("pdf") else None
+        report.outputs.append(Output(brief.slug, edition, path, size, report.seconds, pages))
+        report.manifest[edition] = cache.entry(location, edition, options, used[edition], path,
+                                               planned or {}, size=size, pages=pages)
+    return report
+
+
+def pdf_pages(data: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def skipped(location: Path, editions, manifest: cache.Manifest) -> BriefReport:
+    """The report of a brief whose editions are all up to date: read from the manifest."""
+    brief = manifest.entry(location)
+    report = BriefReport(location, slug=brief["slug"], warnings=cache.stored_warnings(brief))
+    for edition in editions:
+        e = brief["editions"][edition]
+        report.outputs.append(Output(brief["slug"], edition, Path(e["output"]), e["size"], 0.0,
+                                     e.get("pages"), skipped=True))
+    return report
+
+
 def build(project: Project, target: str | None = None, formats=EDITIONS, strict: bool = False,
-          progress=None) -> Result:
-    briefs, warnings = manuscript.load(project, target, strict=strict)
-    result = Result(warnings=warnings)
-    for brief in briefs:
-        start = time.perf_counter()
-        outputs = render(brief, project, formats)
-        seconds = time.perf_counter() - start
-        for edition, path, size in write(project.build_dir, brief, outputs):
-            output = Output(brief.slug, edition, path, size, seconds)
-            result.outputs.append(output)
-            if progress:
-                progress(output)
+          progress=None, force: bool = False, options: dict | None = None,
+          jobs: int | None = None) -> Result:
+    """Build every brief (or ``target``), skipping editions that are up to date; ``progress``
+    is called with each :class:`BriefReport` as it finishes."""
+    start = time.perf_counter()
+    locations = [location.resolve() for location in resolve_targets(project, target)]
+    manifest = cache.Manifest(project.build_dir)
+    plan = manifest.plan(locations, formats, options, force=force, strict=strict)
+    reports = {loc: skipped(loc, plan.fresh[loc], manifest)
+               for loc in locations if loc not in plan.stale}
+    for report in reports.values():
+        if progress:
+            progress(report)
+    if plan.stale:
+        writers.sweep(project.build_dir)
+    for report in run(project, plan, strict, options, jobs):
+        if plan.fresh.get(report.location) and not report.failure:
+            report.outputs += skipped(report.location, plan.fresh[report.location], manifest).outputs
+        reports[report.location] = report
+        if progress:
+            progress(report)
+        if not report.failure:
+            manifest.record(report.location, report.slug, report.warnings, report.manifest)
+    if plan.stale:
+        manifest.save()
+    result = Result(briefs=[reports[loc] for loc in locations], seconds=time.perf_counter() - start)
+    for report in result.briefs:
+        result.outputs += report.outputs
+        result.warnings += report.warnings
+    failures = [r.failure for r in result.briefs if r.failure]
+    if failures:
+        kind = ManuscriptError if any(isinstance(f, ManuscriptError) for f in failures) else BuildError
+        error = kind(list(dict.fromkeys(p for f in failures for p in f.problems)))
+        error.result = result  # what was built all the same, for the summary table
+        raise error
     return result
+
+
+def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, jobs: int | None):
+    """Build the stale briefs, in parallel across cores when there are several; yield each report."""
+    work = list(plan.stale.items())
+    jobs = min(jobs or os.cpu_count() or 1, len(work))
+    if jobs <= 1:
+        for location, editions in work:
+            yield build_brief(project, location, editions, strict, options, plan.digests)
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(build_brief, project, location, editions, strict, options,
+                               plan.digests) for location, editions in work]
+        for future in as_completed(futures):
+            yield future.result()
+

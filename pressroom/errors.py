@@ -57,15 +57,16 @@ CODES: dict[str, str] = {
     "C308": "an image type is not supported",
     "C309": "a remote or unsupported URL is referenced as a resource",
     "C310": "an internal link points to nowhere",
-    "C311": "lists and block quotes are nested deeper than the limit",
-    "C312": "a paragraph, item, cell, code block or table is longer than the limit",
-    "C313": "an image file, or its pixel size, is larger than the limit",
-    "C314": "an image is truncated, unreadable, or not the type its name says",
-    "C315": "an SVG image holds a script, an event handler, a DTD or an outside reference",
-    "C316": "a link is not an http, https or mailto address nor a #anchor; its text is kept",
-    "C317": "a heading repeats the words of an earlier one at the same level",
-    "C318": "a heading has no text",
-    "C319": "a heading is deeper than level 5 (the brief's title takes level 1)",
+    "C311": "the publisher's logo is missing, outside source/ or not an SVG file",
+    "C321": "lists and block quotes are nested deeper than the limit",
+    "C322": "a paragraph, item, cell, code block or table is longer than the limit",
+    "C323": "an image file, or its pixel size, is larger than the limit",
+    "C324": "an image is truncated, unreadable, or not the type its name says",
+    "C325": "an SVG image holds a script, an event handler, a DTD or an outside reference",
+    "C326": "a link is not an http, https or mailto address nor a #anchor; its text is kept",
+    "C327": "a heading repeats the words of an earlier one at the same level",
+    "C328": "a heading has no text",
+    "C329": "a heading is deeper than level 5 (the brief's title takes level 1)",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",
@@ -77,9 +78,11 @@ CODES: dict[str, str] = {
     "B402": "a resource was refused while rendering",
     "B403": "an output is missing; build it first",
     "B404": "a page of the PDF cannot be found in a reading edition to mark where it begins",
-    "B405": "an output cannot be written (permissions, disk full)",
-    "B406": "the build was interrupted; the previous outputs are unchanged",
-    "B407": "an unexpected internal error",
+    "B405": "the preview cannot listen on its port",
+    "B406": "a layout has a template error",
+    "B411": "an output cannot be written (permissions, disk full)",
+    "B412": "the build was interrupted; the previous outputs are unchanged",
+    "B413": "an unexpected internal error",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
@@ -88,6 +91,7 @@ CODES: dict[str, str] = {
     "V506": "the PDF's tag structure is wrong (roles, alternate text, artifacts, reading order)",
     "V507": "an accessibility checker (Ace by DAISY, axe-core) reported a violation",
     "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
+    "V509": "a character is printed without a glyph (.notdef) in the PDF",
 }
 
 
@@ -133,6 +137,9 @@ class PressroomError(Exception):
             problems = [problems]
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):  # keep the problems when an error crosses a process boundary
+        return (type(self), (self.problems,))
 
 
 class ManuscriptError(PressroomError):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
-import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from . import links, markdown, reading, safety
 from .errors import ManuscriptError, Problem
+from .project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -27,42 +26,6 @@ BRIEF_KEYS = FIELD_NAMES | {"sections"}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47, as EPUB and HTML need it
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
 load_yaml = reading.load_yaml
-
-
-@dataclass(frozen=True)
-class Project:
-    """Where a Pressroom project keeps its sources, layouts, styles and outputs."""
-
-    root: Path
-    build_root: Path | None = None  # where outputs go; build/ under the project by default
-
-    @property
-    def source_dir(self) -> Path:
-        return self.root / "source"
-
-    @property
-    def layouts_dir(self) -> Path:
-        return self.root / "layouts"
-
-    @property
-    def styles_dir(self) -> Path:
-        return self.root / "styles"
-
-    @property
-    def build_dir(self) -> Path:
-        return self.build_root or self.root / "build"
-
-    @property
-    def house_file(self) -> Path:
-        return self.source_dir / "house.yaml"
-
-
-def shown(path: Path) -> str:
-    """A path as the user should see it in a message: relative to the working folder if inside."""
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
 
 
 class Collector:
@@ -214,26 +177,6 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
 
 # --------------------------------------------------------------------------- briefs
 
-def resolve_targets(project: Project, target: str | None) -> list[Path]:
-    """Brief locations to build: a slug under source/, a folder, or a Markdown file."""
-    if not target:
-        if not project.source_dir.is_dir():
-            raise ManuscriptError(Problem("P107", "there is no source/ folder",
-                                          "run from the project folder", shown(project.source_dir)))
-        found = sorted(p for p in project.source_dir.iterdir() if (p / "brief.yaml").is_file())
-        if not found:
-            raise ManuscriptError(Problem("P107", "no brief found (no */brief.yaml)",
-                                          "create one, or name a file with --brief",
-                                          shown(project.source_dir)))
-        return found
-    for candidate in (project.source_dir / target, Path(target)):
-        if (candidate / "brief.yaml").is_file() or (candidate.is_file() and candidate.suffix == ".md"):
-            return [candidate.resolve()]
-    raise ManuscriptError(Problem("P107", f"no brief called '{target}'",
-                                  "give a slug under source/, a folder with brief.yaml, "
-                                  "or a .md file", target))
-
-
 def load_house(project: Project, problems: Collector) -> dict:
     if not project.house_file.is_file():
         return {}
@@ -260,8 +203,25 @@ def load(project: Project, target: str | None = None, strict: bool = False) -> t
         brief = load_brief(location, house, problems)
         if brief is not None:
             briefs.append(brief)
+    for logo in sorted({b.metadata.logo for b in briefs if b.metadata.logo}):
+        _check_logo(project, logo, problems)
     problems.raise_errors(strict)
     return briefs, problems.warnings
+
+
+def logo_file(project: Project, logo: str) -> Path | None:
+    """The publisher's mark named in house.yaml (relative to source/), if it is a usable SVG."""
+    path = project.source_dir / logo
+    if logo and _inside(path, project.source_dir) and path.suffix.lower() == ".svg" and path.is_file():
+        return path.resolve()
+    return None
+
+
+def _check_logo(project: Project, logo: str, problems: Collector) -> None:
+    if logo_file(project, logo) is None:
+        problems.error("C311", f"the logo '{logo}' is not an SVG file inside source/",
+                       "give a path relative to source/, e.g. logo: marks/logo.svg",
+                       shown(project.house_file))
 
 
 def load_brief(location: Path, house: dict, problems: Collector) -> Brief | None:
@@ -385,17 +345,17 @@ def _sections(root: Path, files, problems: Collector):
             problems.error(code, message, hint, where, line)
             ok = False
         for line in result.empty_headings:
-            problems.error("C318", "the heading has no text", "write its words after the #, "
+            problems.error("C328", "the heading has no text", "write its words after the #, "
                            "or remove the line", where, line)
             ok = False
         for line in result.too_deep_headings:
-            problems.error("C319", "a level-6 heading (######) has no place in the editions",
+            problems.error("C329", "a level-6 heading (######) has no place in the editions",
                            "use ##### at most: the brief's title is the top heading", where, line)
             ok = False
         for level, text, _, line in result.headings:
             earlier = seen_headings.setdefault((level, text.casefold()), (where, line))
             if earlier != (where, line):
-                problems.warn("C317", f"heading '{text[:60]}' repeats the one at "
+                problems.warn("C327", f"heading '{text[:60]}' repeats the one at "
                               f"{earlier[0]}:{earlier[1]}", "give each heading its own words "
                               "so the contents and links can tell them apart", where, line)
         for attr, line in result.dropped_attrs:
@@ -425,7 +385,7 @@ def _sections(root: Path, files, problems: Collector):
                               "brief; it was removed, its text kept", "fix the #id or the file name",
                               shown(path), line)
             else:
-                problems.warn("C316", f"link to '{href[:60]}' removed, its text kept",
+                problems.warn("C326", f"link to '{href[:60]}' removed, its text kept",
                               "a link may be an http:, https: or mailto: address, or point to a "
                               "heading or section of this brief", shown(path), line)
     if not ok:

@@ -255,6 +255,8 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
                 if child.type == "image":
                     alt = "".join(c.content for c in _walk(child.children or []) if c.type == "text")
                     result.images.append((child.attrGet("src") or "", alt, _line(token, offset)))
+                    if child is figure_image(token):
+                        result.blocks.append(("caption", str(child.attrGet("title")), _line(token, offset)))
                 elif child.type == "link_open":
                     result.links.append((str(child.attrGet("href") or ""), _line(token, offset)))
             text = _plain(token, note_offset)
@@ -352,11 +354,33 @@ def _footnote_anchor(self, tokens, idx, options, env):
     return ""
 
 
+def figure_image(inline: Token | None) -> Token | None:
+    """The image of a paragraph that holds one titled image and nothing else: a figure."""
+    if inline is None or inline.type != "inline":
+        return None
+    return _alone(inline.children or [])
+
+
+def _alone(children: list[Token]) -> Token | None:
+    children = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(children) == 1 and children[0].type == "image" and children[0].attrGet("title"):
+        return children[0]
+    return None
+
+
 def _paragraph_open(self, tokens, idx, options, env):
+    if figure_image(tokens[idx + 1] if idx + 1 < len(tokens) else None) is not None:
+        return '<figure class="figure">'
     html = self.renderToken(tokens, idx, options, env)
     if env.get("label"):
         html, env["label"] = html + env["label"], ""
     return html
+
+
+def _paragraph_close(self, tokens, idx, options, env):
+    if idx > 0 and figure_image(tokens[idx - 1]) is not None:
+        return "</figure>\n"
+    return self.renderToken(tokens, idx, options, env)
 
 
 def _image(self, tokens, idx, options, env):
@@ -366,6 +390,9 @@ def _image(self, tokens, idx, options, env):
     if src is None:  # refused upstream; never reach for it
         return f'<span class="missing-image">[{alt}]</span>'
     title = token.attrGet("title")
+    if title and _alone(tokens) is token:
+        return (f'<img src="{escape(src)}" alt="{alt}" />'
+                f'<figcaption>{escape(str(title))}</figcaption>')
     title_attr = f' title="{escape(str(title))}"' if title else ""
     return f'<img src="{escape(src)}" alt="{alt}"{title_attr} />'
 
@@ -391,6 +418,7 @@ _RULES = {
     "footnote_close": _footnote_close,
     "footnote_anchor": _footnote_anchor,
     "paragraph_open": _paragraph_open,
+    "paragraph_close": _paragraph_close,
     "image": _image,
     "link_open": _link_open,
 }

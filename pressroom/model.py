@@ -63,6 +63,10 @@ FIELDS: tuple[Field, ...] = (
     Field("about", "str", "from house.yaml: one paragraph about the publisher for the back page",
           house=True),
     Field("contact", "str", "from house.yaml: an address or e-mail for the back page", house=True),
+    Field("logo", "str", "from house.yaml: the publisher's mark, an SVG file (a path relative to "
+          "`source/`); the cover and the back page; a typographic mark when absent", house=True),
+    Field("toc_threshold", "int", "from house.yaml (default 6): the printed brief gets a table of "
+          "contents with page numbers when it has more sections than this", house=True),
 )
 
 FIELD_NAMES = {f.name for f in FIELDS}
@@ -93,6 +97,8 @@ class Metadata:
     paper: str = "a4"
     about: str = ""
     contact: str = ""
+    logo: str = ""
+    toc_threshold: int = 6
 
     @property
     def is_draft(self) -> bool:
@@ -123,7 +129,7 @@ class Heading:
 class Block:
     """A unit of text a reader must find in every edition (what the verifier checks)."""
 
-    kind: str  # heading, paragraph, item, cell, quote, footnote, code
+    kind: str  # heading, paragraph, item, cell, quote, footnote, code, caption
     text: str
     line: int
 

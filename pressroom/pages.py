@@ -39,11 +39,23 @@ def units(text: str) -> str:
 
 # --------------------------------------------------------------------------- the PDF's pages
 
-def _flow(box):
-    """The text and image boxes of a page's body in reading order (no margin boxes, no notes)."""
+#: Classes of boxes that are not the author's text: a draft's banner, the table of contents.
+_FURNITURE = frozenset({"draft-banner", "toc"})
+
+
+def _flow(box, repeated: set):
+    """The text and image boxes of a page's body in reading order (no margin boxes, no notes,
+    no table header repeated from an earlier page)."""
     tag = getattr(box, "element_tag", None) or ""
     if "::" in tag:  # ::marker, ::footnote-call, ::before: generated, not the author's text
         return
+    element = getattr(box, "element", None)
+    if element is not None and _FURNITURE & set((element.get("class") or "").split()):
+        return
+    if getattr(box, "is_header", False) and element is not None:
+        if element in repeated:
+            return
+        repeated.add(element)
     if type(box).__name__.endswith("ReplacedBox") and tag == "img":
         yield IMAGE
         return
@@ -51,7 +63,7 @@ def _flow(box):
     if text is not None:
         yield text
     for child in getattr(box, "children", None) or ():
-        yield from _flow(child)
+        yield from _flow(child, repeated)
 
 
 def starts(document) -> list[PageStart]:
@@ -59,10 +71,11 @@ def starts(document) -> list[PageStart]:
     stream: list[str] = []
     offsets: list[tuple[int, int]] = []
     length = 0
+    repeated: set = set()
     for number, page in enumerate(document.pages, start=1):
         begin = length
         root = page._page_box.children[0] if page._page_box.children else None  # the <html> box
-        for piece in _flow(root) if root is not None else ():
+        for piece in _flow(root, repeated) if root is not None else ():
             piece = piece if piece == IMAGE else units(piece)
             stream.append(piece)
             length += len(piece)
@@ -80,8 +93,8 @@ _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 _SKIPPED = frozenset({"head", "script", "style", "template"})
 #: Attributes that mark text a page-break marker never goes into: notes and note references.
-_NOT_FLOW = re.compile(r"""class=["'][^"']*\b(noteref|footnotes)\b|role=["']doc-(footnote|endnotes|pagebreak)""")
-_NOTES = re.compile(r"""class=["'][^"']*\bfootnotes\b|role=["']doc-(footnote|endnotes|pagebreak)""")
+_NOT_FLOW = re.compile(r"""class=["'][^"']*\b(noteref|footnotes|draft-banner|toc)\b|role=["']doc-(footnote|endnotes|pagebreak)""")
+_NOTES = re.compile(r"""class=["'][^"']*\b(footnotes|draft-banner|toc)\b|role=["']doc-(footnote|endnotes|pagebreak)""")
 #: Opening tags a marker is moved before when a page begins with their first word.
 _BLOCK_OPEN = re.compile(r"<(?:h[1-6]|p|blockquote|figure|div|pre)\b[^>]*>\s*\Z")
 

@@ -20,6 +20,8 @@ from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .safety import MAX_DATA_URL
 
+from . import inputs
+
 Files = dict[str, "bytes | Path"]
 
 _CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
@@ -44,6 +46,7 @@ def style_assets(styles_dir: Path, sheets: list[str]) -> Files:
             source = styles_dir / posixpath.relpath(target, "assets")
             if target.startswith("assets/") and source.is_file():
                 files[target] = source
+    inputs.note(*(p for p in files.values() if isinstance(p, Path)))
     return files
 
 

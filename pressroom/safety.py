@@ -98,7 +98,7 @@ def block_issues(tokens) -> list[tuple[Issue, object]]:
             depth += 1
             if depth > MAX_DEPTH and not deepest_reported:
                 deepest_reported = True
-                found.append((("C311", f"lists and quotes are nested more than {MAX_DEPTH} deep",
+                found.append((("C321", f"lists and quotes are nested more than {MAX_DEPTH} deep",
                                "flatten the structure"), token))
         elif token.type in ("blockquote_close", "bullet_list_close", "ordered_list_close"):
             depth -= 1
@@ -107,10 +107,10 @@ def block_issues(tokens) -> list[tuple[Issue, object]]:
         elif token.type == "tr_open":
             rows += 1
             if rows == MAX_TABLE_ROWS + 1:
-                found.append((("C312", f"a table has more than {MAX_TABLE_ROWS:,} rows",
+                found.append((("C322", f"a table has more than {MAX_TABLE_ROWS:,} rows",
                                "split it, or publish the data as a separate file"), table))
         elif token.type in ("inline", "fence", "code_block") and len(token.content) > MAX_BLOCK_CHARS:
-            found.append((("C312", f"a block of {len(token.content):,} characters is longer than "
+            found.append((("C322", f"a block of {len(token.content):,} characters is longer than "
                                    f"the limit of {MAX_BLOCK_CHARS:,}",
                            "split it into paragraphs"), token))
     return found
@@ -123,7 +123,7 @@ def inline_issues(tokens) -> list[tuple[Issue, object]]:
         for child in token.children or ():
             depth += child.nesting
             if depth > MAX_INLINE_DEPTH:
-                return [(("C311", f"emphasis, links or strikethrough are nested more than "
+                return [(("C321", f"emphasis, links or strikethrough are nested more than "
                                   f"{MAX_INLINE_DEPTH} deep", "remove the extra * _ ~ or ["), token)]
     return []
 
@@ -139,7 +139,7 @@ def image_issues(path: Path) -> list[Issue]:
     """Problems of an image file: too big, not what its name says, truncated, unsafe SVG."""
     size = path.stat().st_size
     if size > MAX_IMAGE_BYTES:
-        return [("C313", f"the image is {size / 2**20:.0f} MB, over the limit of "
+        return [("C323", f"the image is {size / 2**20:.0f} MB, over the limit of "
                          f"{MAX_IMAGE_BYTES // 2**20} MB", "export it smaller")]
     if path.suffix.lower() == ".svg":
         return svg_issues(path.read_bytes())
@@ -155,17 +155,17 @@ def raster_issues(path: Path, formats: set[str]) -> list[Issue]:
             with Image.open(path) as image:
                 kind, (width, height) = image.format, image.size
                 if kind not in formats:
-                    return [("C314", f"the file is {kind or 'not an image'}, not what its name says",
+                    return [("C324", f"the file is {kind or 'not an image'}, not what its name says",
                              f"rename it to .{(kind or 'png').lower()} or convert it")]
                 if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
-                    return [("C313", f"the image is {width}×{height} pixels, over the limit of "
+                    return [("C323", f"the image is {width}×{height} pixels, over the limit of "
                                      f"{MAX_IMAGE_SIDE} pixels a side and {MAX_IMAGE_PIXELS:,} in all",
                              "export it at print resolution (300 dpi is plenty)")]
                 image.load()  # decodes every pixel: finds truncated files
     except (Image.DecompressionBombWarning, Image.DecompressionBombError):
-        return [("C313", "the image has too many pixels", "export it smaller")]
+        return [("C323", "the image has too many pixels", "export it smaller")]
     except Exception as exc:  # Pillow raises many types for a broken file
-        return [("C314", f"the image cannot be read ({str(exc)[:80] or type(exc).__name__})",
+        return [("C324", f"the image cannot be read ({str(exc)[:80] or type(exc).__name__})",
                  "export it again from its source")]
     return []
 
@@ -173,29 +173,29 @@ def raster_issues(path: Path, formats: set[str]) -> list[Issue]:
 def svg_issues(data: bytes) -> list[Issue]:
     """An SVG must be plain drawing: no DTD or entities, scripts, handlers or outside references."""
     if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.I):
-        return [("C315", "the SVG declares a DOCTYPE or entities", "export it again without them")]
+        return [("C325", "the SVG declares a DOCTYPE or entities", "export it again without them")]
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
-        return [("C314", f"the SVG is not well-formed XML ({exc})", "export it again")]
+        return [("C324", f"the SVG is not well-formed XML ({exc})", "export it again")]
     if root.tag.rsplit("}", 1)[-1] != "svg":
-        return [("C314", "the file is not an SVG image", "export it again as SVG")]
+        return [("C324", "the file is not an SVG image", "export it again as SVG")]
     for element in root.iter():
         name = str(element.tag).rsplit("}", 1)[-1]
         if name in _SVG_FORBIDDEN:
-            return [("C315", f"the SVG contains <{name}>", "remove it; an image may only draw")]
+            return [("C325", f"the SVG contains <{name}>", "remove it; an image may only draw")]
         for key, value in element.attrib.items():
             attr = key.rsplit("}", 1)[-1].lower()
             if attr.startswith("on"):
-                return [("C315", f"the SVG has an event handler ({attr})", "remove it")]
+                return [("C325", f"the SVG has an event handler ({attr})", "remove it")]
             if attr in ("href", "src") and not value.strip().startswith("#"):
-                return [("C315", f"the SVG refers to {value[:60]!r} outside itself",
+                return [("C325", f"the SVG refers to {value[:60]!r} outside itself",
                          "embed the drawing; an SVG may only refer to its own parts (#id)")]
             if _outside_url(value):
-                return [("C315", f"the SVG refers to a URL in its {attr} attribute",
+                return [("C325", f"the SVG refers to a URL in its {attr} attribute",
                          "remove url(...) references other than url(#id)")]
         if name == "style" and (_outside_url(element.text or "") or "@import" in (element.text or "")):
-            return [("C315", "the SVG's stylesheet refers to a URL", "remove url(...) and @import")]
+            return [("C325", "the SVG's stylesheet refers to a URL", "remove url(...) and @import")]
     return []
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .errors import Problem
+from .glyphs import missing_glyphs
 from .model import Block, Brief
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
@@ -96,22 +97,27 @@ def pdf_pages(data: bytes) -> list[str]:
 
 
 def _strip_furniture(brief: Brief, pages: list[str]) -> list[str]:
-    """Drop running heads and folios (drawn after the page body) from each page's text."""
+    """Drop page furniture from each page's text: the running heads, the folio and a draft's
+    footer stamp (drawn after the page body), and a draft's diagonal mark (drawn first, under
+    the text)."""
+    from .editions.html import draft_stamp
+
     meta = brief.metadata
-    heads = [normalise(meta.short_title), normalise(meta.series_label)]
+    ends = [normalise(meta.short_title), normalise(meta.series_label), normalise(draft_stamp(brief))]
+    mark = normalise("DRAFT") if meta.is_draft else ""
     out = []
     total = len(pages)
     for number, text in enumerate(pages, start=1):
         stream = normalise(text)
-        folio = normalise(f"{number} of {total}")
-        if stream.endswith(folio):
-            stream = stream[: -len(folio)]
+        if mark and stream.startswith(mark):
+            stream = stream[len(mark):]
+        furniture = [normalise(f"{number} of {total}"), *ends]
         stripped = True
         while stripped:
             stripped = False
-            for head in heads:
-                if head and stream.endswith(head):
-                    stream, stripped = stream[: -len(head)], True
+            for end in furniture:
+                if end and stream.endswith(end):
+                    stream, stripped = stream[: -len(end)], True
         out.append(stream)
     return out
 
@@ -175,9 +181,12 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     # Notes float to the page foot: find them first and cut them out of the flow.
     stream = "".join(_strip_furniture(brief, pages))
     cursor = 0
-    for note in note_blocks(brief):
+    for number, note in enumerate(note_blocks(brief), start=1):
         needle = normalise(note.text)
         found = stream.find(needle, cursor)
+        marker = str(number)  # the note's number printed before it at the page foot
+        if found >= len(marker) and stream[found - len(marker):found] == marker:
+            found, needle = found - len(marker), marker + needle
         if found < 0:
             problems.append(Problem("V501", f"footnote missing in the PDF: “{_excerpt(note.text)}”",
                                     "check the footnote rules in styles/print.css",
@@ -186,6 +195,10 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
         stream = stream[:found] + stream[found + len(needle):]
         cursor = found
     problems += check_sequence(brief, stream, "PDF", body_blocks(brief))
+    for font, chars in sorted(missing_glyphs(data).items()):
+        codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(chars))
+        problems.append(Problem("V509", f"{font} has no glyph for {codes}: a box is printed",
+                                "add a fallback face with that script to styles/fonts.css", where))
     return problems
 
 
@@ -351,7 +364,7 @@ def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
             problems.append(Problem("B403", f"{path} does not exist",
                                     f"run: invoke build --brief {brief.slug}", str(path)))
             continue
-        if edition == "pdf":
+        if edition in ("pdf", "pdf-print"):  # the screen PDF and the print profile's
             problems += verify_pdf(brief, path.read_bytes())
         elif edition == "epub":
             problems += verify_epub(brief, path.read_bytes(), epubcheck=epubcheck, path=path)

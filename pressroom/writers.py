@@ -153,11 +153,18 @@ def recover(build_dir: Path) -> None:
                 entry.unlink()
 
 
+def sweep(build_dir: Path) -> None:
+    """Put back or remove what interrupted builds left (takes the lock: never a live build's files)."""
+    if build_dir.is_dir():
+        with locked(build_dir):
+            pass
+
+
 def guarded(path: Path, write) -> None:
     """Run one write; a failure of the file system becomes a one-line build error."""
     try:
         return write()
     except OSError as exc:
-        raise BuildError(Problem("B405", f"cannot write {path} ({exc.strerror or exc})",
+        raise BuildError(Problem("B411", f"cannot write {path} ({exc.strerror or exc})",
                                  "check that the build folder is writable and the disk has room",
                                  str(path))) from exc

@@ -30,6 +30,7 @@ from pressroom.safety import link_scheme
 #: Written beside every hostile brief, outside it; no output may ever contain it.
 SECRET = b"PRESSROOM-SECRET-c0ffee"
 ALLOWED_SCHEMES = {None, "http", "https", "mailto"}
+MANIFEST = ".manifest.json"  # the build cache's record of what was built from what
 _ATTR_URL = re.compile(r"""\s(?:href|src|xlink:href|action|formaction|data|poster)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
 
 
@@ -84,7 +85,7 @@ def outputs(build_dir: Path) -> dict[str, bytes]:
     """Every file a build made, with the EPUB unpacked and the PDF decompressed."""
     found: dict[str, bytes] = {}
     for path in sorted(build_dir.rglob("*")):
-        if path.name.endswith(".plain"):
+        if path.name.endswith(".plain") or path.name == MANIFEST:
             continue
         if not path.is_file():
             continue

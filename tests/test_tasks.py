@@ -43,7 +43,7 @@ def test_an_unknown_format_is_refused(tmp_path):
 def test_an_arbitrary_document_builds_into_three_verified_editions(tmp_path):
     result = invoke("build", "--brief", str(NOTES_DOC), build_dir=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert {p.name for p in tmp_path.iterdir()} == {
+    assert {p.name for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
         "notes-and-tables", "notes-and-tables.pdf", "notes-and-tables.epub"}
     check = invoke("check", "--brief", str(NOTES_DOC), build_dir=tmp_path)
     assert check.returncode == 0, check.stderr  # completeness, headings, structure and EPUBCheck
@@ -79,7 +79,7 @@ def test_a_writers_mistake_leaves_the_last_good_outputs(scratch, tmp_path):
     with pytest.raises(manuscript.ManuscriptError):
         build_module.build(scratch, FIRST)
     assert {p: p.read_bytes() for p in scratch.build_dir.glob("*.*")} == before
-    assert not list(scratch.build_dir.glob(".*"))
+    assert not list(scratch.build_dir.glob(".*.tmp"))  # no temporary file left
 
 
 def test_a_failed_render_leaves_the_last_good_outputs(scratch, monkeypatch):
@@ -97,4 +97,4 @@ def test_a_failed_render_leaves_the_last_good_outputs(scratch, monkeypatch):
         build_module.build(scratch, FIRST)
     after = {p: p.read_bytes() for p in scratch.build_dir.rglob("*") if p.is_file()}
     assert after == before  # neither the new PDF nor the new HTML were written
-    assert not list(scratch.build_dir.glob(".*"))
+    assert not list(scratch.build_dir.glob(".*.tmp"))  # no temporary file left

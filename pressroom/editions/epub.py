@@ -14,12 +14,14 @@ import zipfile
 from dataclasses import dataclass
 
 from .. import pages, templates
-from ..manuscript import Project
+from ..project import Project
 from ..model import Brief
 from ..resources import Files, read, style_assets
-from .html import context
+from . import cover_image
+from .html import brand_assets, context
 
 SHEETS = ["fonts.css", "reading.css"]
+COVER_IMAGE = "media/cover.png"
 FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
@@ -72,7 +74,7 @@ def toc(brief: Brief) -> list[dict]:
 def documents(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> dict[str, str]:
     """Every XHTML document of the book, in reading order (nav last), with the PDF's page breaks."""
     layouts = project.layouts_dir
-    base = context(brief, "epub")
+    base = context(brief, "epub", project)
     meta = brief.metadata
     docs = {"cover.xhtml": templates.render(layouts, "epub/cover.xhtml", doc_title=meta.title, **base)}
     for index, section in enumerate(brief.sections):
@@ -95,16 +97,18 @@ def render(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -
     docs = documents(brief, project, starts)
     files: Files = {name: text.encode("utf-8") for name, text in docs.items()}
     files.update(style_assets(project.styles_dir, SHEETS))
+    files.update(brand_assets(brief, project))
+    files[COVER_IMAGE] = cover_image.render(brief, project.styles_dir / "fonts")
     for image in brief.images:
         files[image.target] = image.source
     manifest = []
     for href in sorted(files):
-        properties = "nav" if href == "nav.xhtml" else ""
+        properties = {"nav.xhtml": "nav", COVER_IMAGE: "cover-image"}.get(href, "")
         manifest.append(Item(_item_id(href), href, _media_type(href), properties))
     order = ["cover.xhtml", "nav.xhtml", *(n for n in docs if n not in ("cover.xhtml", "nav.xhtml"))]
     spine = [_item_id(name) for name in order]
     opf = templates.render(project.layouts_dir, "epub/package.opf", manifest=manifest, spine=spine,
-                           page_list=bool(starts), **context(brief, "epub"))
+                           page_list=bool(starts), **context(brief, "epub", project))
     container = templates.render(project.layouts_dir, "epub/container.xml")
     return pack(brief, {"META-INF/container.xml": container.encode("utf-8"),
                         "EPUB/package.opf": opf.encode("utf-8"),

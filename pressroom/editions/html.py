@@ -7,50 +7,65 @@ fonts and images sit beside them, so it works from ``file://`` and any host.
 
 from __future__ import annotations
 
-import subprocess
-from functools import lru_cache
-from pathlib import Path
+import re
 
-from .. import __version__, citation, pages, templates
-from ..manuscript import Project
+from .. import __version__, citation, inputs, pages, templates
+from ..gitinfo import revision
+from ..manuscript import logo_file
+from ..project import Project
 from ..model import Brief
 from ..resources import Files, read, style_assets
 
 WEB_SHEETS = ["fonts.css", "reading.css"]
 PRINT_SHEETS = ["fonts.css", "print.css"]
+#: The PDF profiles: the page of the edition tree each is made from, and the sheets it adds.
+PROFILES = {"screen": ("print.html", []), "print": ("print-profile.html", ["press.css"])}
+LOGO = "assets/logo.svg"
+_ARMENIAN = re.compile("[\u0530-\u058f\ufb13-\ufb17]")
 
 
-@lru_cache(maxsize=32)
-def revision(folder: Path) -> str:
-    """The source revision of a brief: its git commit, with '+' when the brief has local changes."""
-    try:
-        head = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%h", "--", "."],
-                              capture_output=True, text=True, timeout=10)
-        if head.returncode != 0 or not head.stdout.strip():
-            return ""
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=10)
-        return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        return ""
-
-
-def context(brief: Brief, edition: str) -> dict:
+def context(brief: Brief, edition: str, project: Project | None = None) -> dict:
+    meta = brief.metadata
+    text = " ".join([meta.title, meta.subtitle, meta.summary, *meta.key_points,
+                     *(s.html for s in brief.sections)])
     return {
         "brief": brief,
-        "meta": brief.metadata,
+        "meta": meta,
         "edition": edition,
         "version": __version__,
         "revision": revision(brief.root),
-        "citation": citation.suggested(brief.metadata),
+        "citation": citation.suggested(meta),
+        "logo": LOGO if project and brand_assets(brief, project) else "",
+        "armenian": bool(_ARMENIAN.search(text)),
+        "show_toc": len(brief.sections) > meta.toc_threshold,
+        "draft_stamp": draft_stamp(brief),
     }
 
 
-def page(brief: Brief, project: Project, edition: str) -> str:
-    """One page of the HTML edition: ``web`` or ``print``."""
-    sheets = WEB_SHEETS if edition == "web" else PRINT_SHEETS
-    return templates.render(project.layouts_dir, "page.html",
-                            stylesheets=[f"assets/{s}" for s in sheets], **context(brief, edition))
+def draft_stamp(brief: Brief) -> str:
+    """The footer of every interior page of a draft PDF: "Draft — date — source revision"."""
+    meta = brief.metadata
+    if not meta.is_draft:
+        return ""
+    parts = ["Draft", templates.longdate(meta.date) if meta.date else "",
+             f"source revision {revision(brief.root)}" if revision(brief.root) else ""]
+    return " — ".join(p for p in parts if p)
+
+
+def brand_assets(brief: Brief, project: Project) -> Files:
+    """The publisher's logo, when house.yaml names one."""
+    path = logo_file(project, brief.metadata.logo) if brief.metadata.logo else None
+    if path:
+        inputs.note(path)  # the build cache remakes every edition when the logo changes
+    return {LOGO: path} if path else {}
+
+
+def page(brief: Brief, project: Project, edition: str, profile: str = "screen") -> str:
+    """One page of the HTML edition: ``web``, or ``print`` in one of the PDF profiles."""
+    sheets = WEB_SHEETS if edition == "web" else PRINT_SHEETS + PROFILES[profile][1]
+    return templates.render(project.layouts_dir, "page.html", profile=profile,
+                            stylesheets=[f"assets/{s}" for s in sheets],
+                            **context(brief, edition, project))
 
 
 def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files:
@@ -62,13 +77,18 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
-def tree(brief: Brief, project: Project) -> Files:
-    """Every file of ``build/<slug>/``."""
-    files: Files = {
-        "index.html": page(brief, project, "web").encode("utf-8"),
-        "print.html": page(brief, project, "print").encode("utf-8"),
-    }
-    files.update(style_assets(project.styles_dir, sorted(set(WEB_SHEETS + PRINT_SHEETS))))
+def tree(brief: Brief, project: Project, profiles=tuple(PROFILES)) -> Files:
+    """Every file of ``build/<slug>/``: the web page, ``print.html`` (the screen PDF's page, whose
+    layout also numbers the pages of the reading editions) and the page of each other profile
+    (by default all: ``print-profile.html`` for the print PDF)."""
+    files: Files = {"index.html": page(brief, project, "web").encode("utf-8")}
+    sheets = set(WEB_SHEETS + PRINT_SHEETS)
+    for profile in dict.fromkeys(("screen", *profiles)):
+        name, extra = PROFILES[profile]
+        files[name] = page(brief, project, "print", profile).encode("utf-8")
+        sheets.update(extra)
+    files.update(style_assets(project.styles_dir, sorted(sheets)))
+    files.update(brand_assets(brief, project))
     for image in brief.images:
         files[image.target] = image.source
     return dict(sorted(files.items()))

@@ -1,24 +1,59 @@
-"""print.html -> PDF with WeasyPrint: tagged (PDF/UA-1), fonts embedded and subset, deterministic.
+"""The edition tree's print page -> PDF with WeasyPrint, in one of two profiles.
+
+* ``screen`` (``build/<slug>.pdf``): RGB, tagged PDF/UA-1 (its tag tree finished by
+  pdftags.py), live links, bookmarks. Its layout also gives the page numbers of the
+  reading editions (pages.py).
+* ``print`` (``build/<slug>-print.pdf``): for a commercial printer. Every colour of the
+  layout is process CMYK (``styles/press.css``); the TrimBox is the paper size and the
+  BleedBox lies exactly 3 mm outside it, the MediaBox 10 mm, so the crop and registration
+  marks (drawn here, in registration colour) stand clear of the bleed; the cover band bleeds;
+  no link annotations and no page transparency group. When the brief has no image and no
+  logo (an image may carry RGB colour, which the pipeline cannot vouch for), the file is
+  PDF/X-1a:2003: PDF 1.4, GTS_PDFXVersion, /Trapped /False, and an output intent naming the
+  registered condition FOGRA39 (A4) or CGATS TR 001 / SWOP (Letter). With images it keeps
+  all of the above except the PDF/X claim.
 
 WeasyPrint is imported here only, and only when a PDF is actually laid out.
 Everything it fetches comes from the edition tree through the confined fetcher.
-``layout`` gives the laid-out document (where each page begins comes from it,
-see pages.py), ``write`` its bytes: the PDF and the page numbers of the
-reading editions come from one layout.
+``layout`` gives the laid-out document, ``write`` its bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
 from . import pdftags
+from .html import PROFILES as PAGES
 
-VARIANT = "pdf/ua-1"
+BLEED_MM = 3.0
+PT_PER_MM = 72 / 25.4
+
+#: Registered characterisations (ICC registry) a PDF/X output intent may name without a profile.
+CONDITIONS = {
+    "a4": ("FOGRA39", "Offset printing, according to ISO 12647-2:2004/Amd 1, OFCOM, paper type 1 "
+                      "or 2 = coated art, 115 g/m2, screen ruling 60/cm"),
+    "letter": ("CGATS TR 001", "SWOP (Publication) Grade 5 Paper, Positive Plates"),
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    page: str  # the page of the edition tree it is made from
+
+    def variant(self, brief: Brief) -> str | None:
+        if self.name == "screen":
+            return "pdf/ua-1"
+        return None if brief.images or brief.metadata.logo else "pdf/x-1a"
+
+
+PROFILES = {name: Profile(name, page) for name, (page, _) in PAGES.items()}
 
 
 class _Capture(logging.Handler):
@@ -30,10 +65,11 @@ class _Capture(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def _options(brief: Brief) -> dict:
-    identifier = hashlib.md5(
-        f"{brief.metadata.identifier}|{brief.metadata.version}".encode()).hexdigest().encode()
-    return {"pdf_variant": VARIANT, "pdf_identifier": identifier}
+def _options(brief: Brief, profile: str) -> dict:
+    meta = brief.metadata
+    identifier = hashlib.md5(f"{meta.identifier}|{meta.version}".encode()).hexdigest().encode()
+    return {"pdf_variant": PROFILES[profile].variant(brief), "pdf_identifier": identifier,
+            "pdf_tags": profile == "screen"}
 
 
 def _failed(brief: Brief, exc: Exception) -> BuildError:
@@ -42,18 +78,19 @@ def _failed(brief: Brief, exc: Exception) -> BuildError:
                               "run with --debug for details", brief.sources[0].as_posix()))
 
 
-def layout(brief: Brief, files: Files, base_url: str):
-    """Lay out ``print.html`` of an edition tree (``base_url`` is where the tree will live)."""
+def layout(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
+    """Lay out the profile's page of an edition tree (``base_url`` is where the tree will live)."""
     from weasyprint import HTML
     from weasyprint.logger import LOGGER
 
+    page = PROFILES[profile].page
     fetcher = TreeFetcher(base_url, files)
     capture = _Capture()
     LOGGER.addHandler(capture)
     try:
-        html = HTML(string=read(files["print.html"]).decode("utf-8"),
-                    base_url=base_url + "print.html", url_fetcher=fetcher)
-        document = html.render(**_options(brief))
+        html = HTML(string=read(files[page]).decode("utf-8"), base_url=base_url + page,
+                    url_fetcher=fetcher)
+        document = html.render(**_options(brief, profile))
     except Exception as exc:  # WeasyPrint raises many types; report one line
         raise _failed(brief, exc) from exc
     finally:
@@ -62,20 +99,78 @@ def layout(brief: Brief, files: Files, base_url: str):
         raise BuildError([Problem("B402", f"resource refused: {url}",
                                   "only files of the brief and of styles/ may be used",
                                   *locate(brief, url)) for url in fetcher.refused])
+    # dates from the brief, never the clock (PDF/X would otherwise stamp the time)
+    document.metadata.created = document.metadata.created or brief.metadata.modified
+    document.metadata.modified = document.metadata.modified or brief.metadata.modified
     return document
 
 
-def write(brief: Brief, document) -> bytes:
-    """The bytes of a laid-out document, its tag tree finished for PDF/UA (pdftags.py)."""
+def write(brief: Brief, document, profile: str = "screen") -> bytes:
+    """The bytes of a laid-out document: the screen PDF with its tag tree finished for PDF/UA
+    (pdftags.py), the print PDF finished for the press (``_press``)."""
+    options = _options(brief, profile)
+    finisher = pdftags.finish if profile == "screen" else _press(brief.metadata.paper,
+                                                                 options["pdf_variant"])
     try:
-        return document.write_pdf(finisher=pdftags.finish, **_options(brief))
+        return document.write_pdf(finisher=finisher, **options)
     except Exception as exc:
         raise _failed(brief, exc) from exc
 
 
-def render(brief: Brief, files: Files, base_url: str) -> bytes:
-    """Lay out and write ``print.html`` of an edition tree."""
-    return write(brief, layout(brief, files, base_url))
+def render(brief: Brief, files: Files, base_url: str, profile: str = "screen") -> bytes:
+    """Lay out and write the profile's page of an edition tree."""
+    return write(brief, layout(brief, files, base_url, profile), profile)
+
+
+def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
+    """Crop marks at the corners and registration crosses at the middle of each side, drawn
+    in registration colour (100 % of every ink), 5 mm clear of the trim: outside the bleed."""
+    mm = PT_PER_MM
+    gap, length, r = 5 * mm, 5 * mm, 1.5 * mm
+    ops = ["q", "0.25 w", "1 1 1 1 K"]
+    for x, sx in ((x0, -1), (x1, 1)):
+        for y, sy in ((y0, -1), (y1, 1)):
+            ops += [f"{x + sx * gap:.3f} {y:.3f} m {x + sx * (gap + length):.3f} {y:.3f} l S",
+                    f"{x:.3f} {y + sy * gap:.3f} m {x:.3f} {y + sy * (gap + length):.3f} l S"]
+    middle_x, middle_y, off = (x0 + x1) / 2, (y0 + y1) / 2, 7.5 * mm
+    for cx, cy in ((middle_x, y1 + off), (middle_x, y0 - off), (x0 - off, middle_y), (x1 + off, middle_y)):
+        k = r * 0.5523
+        ops += [f"{cx - 2 * r:.3f} {cy:.3f} m {cx + 2 * r:.3f} {cy:.3f} l S",
+                f"{cx:.3f} {cy - 2 * r:.3f} m {cx:.3f} {cy + 2 * r:.3f} l S",
+                f"{cx + r:.3f} {cy:.3f} m {cx + r:.3f} {cy + k:.3f} {cx + k:.3f} {cy + r:.3f} {cx:.3f} {cy + r:.3f} c "
+                f"{cx - k:.3f} {cy + r:.3f} {cx - r:.3f} {cy + k:.3f} {cx - r:.3f} {cy:.3f} c "
+                f"{cx - r:.3f} {cy - k:.3f} {cx - k:.3f} {cy - r:.3f} {cx:.3f} {cy - r:.3f} c "
+                f"{cx + k:.3f} {cy - r:.3f} {cx + r:.3f} {cy - k:.3f} {cx + r:.3f} {cy:.3f} c S"]
+    ops.append("Q")
+    return "\n".join(ops).encode()
+
+
+def _press(paper: str, variant: str | None):
+    """A WeasyPrint finisher for the print profile: the exact 3 mm BleedBox, printer's marks
+    in CMYK, no annotations, no page transparency group, and the PDF/X output intent."""
+    import pydyf
+
+    def finish(document, pdf):
+        bleed = BLEED_MM * PT_PER_MM
+        for number in pdf.pages["Kids"][::3]:  # Kids is flat: number, 0, "R", ...
+            page = pdf.objects[number]
+            page.pop("Annots", None)
+            page.pop("Group", None)  # an RGB transparency group; the pages are opaque
+            x0, y0, x1, y1 = (float(v) for v in page["TrimBox"])
+            page["BleedBox"] = pydyf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
+            marks = pydyf.Stream([_marks(x0, y0, x1, y1)], compress=True)
+            pdf.add_object(marks)
+            page["Contents"] = pydyf.Array([marks.reference, page["Contents"]])
+        if variant:
+            identifier, condition = CONDITIONS[paper]
+            pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
+                "Type": "/OutputIntent", "S": "/GTS_PDFX",
+                "OutputConditionIdentifier": pydyf.String(identifier),
+                "OutputCondition": pydyf.String(condition),
+                "RegistryName": pydyf.String("http://www.color.org"),
+                "Info": pydyf.String(identifier),
+            })])
+    return finish
 
 
 def locate(brief: Brief, url: str) -> tuple[str, int | None]:
