@@ -123,21 +123,26 @@ class Batch:
 
 
 def write_file(path: Path, data: bytes) -> None:
-    batch = Batch()
-    try:
-        batch.file(path, data)
-        batch.commit()
-    finally:
-        batch.discard()
+    """One file, atomically, holding the folder's lock (a lone write, e.g. the build manifest)."""
+    _write_one(path, lambda batch: batch.file(path, data))
 
 
 def write_tree(folder: Path, files: Files) -> None:
-    batch = Batch()
-    try:
-        batch.tree(folder, files)
-        batch.commit()
-    finally:
-        batch.discard()
+    """One folder of files, swapped whole, holding the parent folder's lock."""
+    _write_one(folder, lambda batch: batch.tree(folder, files))
+
+
+def _write_one(path: Path, stage) -> None:
+    def write():
+        with locked(path.parent):
+            batch = Batch()
+            try:
+                stage(batch)
+                batch.commit()
+            finally:
+                batch.discard()
+
+    guarded(path, write)
 
 
 def recover(build_dir: Path) -> None:

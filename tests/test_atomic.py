@@ -88,7 +88,7 @@ def previous(tmp_path):
     build = tmp_path / "build"
     assert run_library(doc, build, ("pdf", "epub")).exit == 0
     before = {name: (build / name).read_bytes() for name in ("survives.pdf", "survives.epub")}
-    assert _visible(build) == ["survives", "survives.epub", "survives.pdf"]
+    assert _visible(build) == ["survives.epub", "survives.pdf"]
     doc.write_text(DOC.format(extra=", and a second sentence that changes every edition"),
                    encoding="utf-8")
     return doc, build, before
@@ -102,7 +102,7 @@ def test_a_build_killed_mid_write_leaves_the_previous_outputs_byte_identical(pre
     assert partial, "the build was not stopped mid-write"  # the half-written temporary file
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=60)
-    assert _visible(build) == ["survives", "survives.epub", "survives.pdf"]
+    assert _visible(build) == ["survives.epub", "survives.pdf"]
     for name, data in before.items():
         assert (build / name).read_bytes() == data, f"{name} changed"
     # the next build removes what the killed one left and writes the new editions
@@ -120,7 +120,7 @@ def test_sigterm_mid_write_cleans_up_and_says_so_in_one_line(previous, tmp_path)
     assert err.strip().endswith("[B412]") and err.strip().count("\n") == 0 and "Traceback" not in err
     # not even a hidden temporary file is left
     assert sorted(p.name for p in build.iterdir() if p.name != MANIFEST) == [
-        "survives", "survives.epub", "survives.pdf"]
+        "survives.epub", "survives.pdf"]
     assert (build / "survives.epub").read_bytes() == before["survives.epub"]
 
 
