@@ -32,6 +32,7 @@ def test_the_security_limits_in_the_readme_are_the_enforced_ones():
         "a paragraph, list item, table cell, heading or code block": f"{safety.MAX_BLOCK_CHARS:,} characters",
         "rows of one table": f"{safety.MAX_TABLE_ROWS:,}",
         "lists and block quotes inside one another": f"{safety.MAX_DEPTH} deep",
+        "emphasis, links and strikethrough inside one another": f"{safety.MAX_INLINE_DEPTH} deep",
         "an image file": (f"{safety.MAX_IMAGE_BYTES // 2**20} MB, {safety.MAX_IMAGE_SIDE:,} pixels a side, "
                           f"{safety.MAX_IMAGE_PIXELS // 10**6} million pixels"),
         "a `data:` URL in the project's styles": f"{safety.MAX_DATA_URL // 1024} KB",
