@@ -164,6 +164,30 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
     _run(run, debug)
 
 
+@task(help={"brief": "the slug of the brief to publish (or its folder or .md file)",
+            "dist": "where releases go (default: dist/)", "debug": "show tracebacks"})
+def publish(c, brief, dist=None, debug=False):
+    """Release a final brief into dist/<slug>/<version>/ and regenerate the catalogue."""
+    from pressroom import stability
+    from pressroom.publish import publish as run_publish
+
+    target = Path(dist).resolve() if dist else ROOT / "dist"
+    done = _run(lambda: run_publish(_project(), brief, target), debug)
+    where = done.folder.relative_to(ROOT) if done.folder.is_relative_to(ROOT) else done.folder
+    if done.state == "unchanged":
+        print(f"{done.slug} {done.version}: already published, unchanged ({where}/)")
+        return
+    size = sum(f["size"] for f in done.files)
+    print(f"{done.slug} {done.version}: published {where}/ ({len(done.files)} files, "
+          f"{size / 1048576:,.1f} MiB; checked by SHA256SUMS)")
+    if done.previous:
+        print(f"page changes since {done.previous}: {len(done.moved) or 'none'}")
+        for change in done.moved:
+            print("  " + stability.describe(change))
+    shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+    print(f"catalogue: {shown / 'index.html'}, {shown / 'feed.xml'}")
+
+
 @task(help={"brief": "a slug under source/ (default: the first brief)",
             "dpi": "resolution of the page images (default 60)"})
 def thumbnails(c, brief=None, dpi=60):

@@ -92,6 +92,12 @@ CODES: dict[str, str] = {
     "V507": "an accessibility checker (Ace by DAISY, axe-core) reported a violation",
     "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
     "V509": "a character is printed without a glyph (.notdef) in the PDF",
+    # Publishing
+    "R601": "only a brief whose status is final is published",
+    "R602": "a manuscript warning blocks publishing (the checks run in strict mode)",
+    "R603": "an output carries a draft marking",
+    "R604": "this version is already published with different content",
+    "R605": "a release file could not be made",
 }
 
 
@@ -154,11 +160,16 @@ class VerificationError(PressroomError):
     """An output does not match its sources."""
 
 
+class PublishError(PressroomError):
+    """The brief is not ready to publish, or publishing would replace what readers have."""
+
+
 #: Exit statuses, mapped in one place (used by tasks.py only).
 EXIT_CODES: dict[type[PressroomError], int] = {
     ManuscriptError: 2,
     VerificationError: 3,
     BuildError: 4,
+    PublishError: 5,
     PressroomError: 1,
 }
 

@@ -95,7 +95,7 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value).strip()
         problems.error("M202", f"'{name}' must be text", f"write {name}: some text", where, line)
-    elif kind == "url":
+    elif kind == "link":
         if isinstance(value, str) and safety.safe_address(value.strip()):
             return value.strip()
         problems.error("M203", f"'{name}' must be a web address (http:, https: or mailto:)",
@@ -131,6 +131,17 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
             return value
         problems.error("M203", f"'{name}' must be draft or final, got {_short(value)}",
                        f"write {name}: draft", where, line)
+    elif kind == "url":
+        text = str(value).strip().rstrip("/")
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed IPv6 host
+            parts = urlsplit("")
+        if (parts.scheme in ("http", "https") and safety.safe_address(text) and not parts.query
+                and not parts.fragment):
+            return text
+        problems.error("M202", f"'{name}' must be an http(s) address, got {_short(value)}",
+                       f"write {name}: https://example.org/briefs", where, line)
     elif kind == "paper":
         if str(value).lower() in PAPERS:
             return str(value).lower()

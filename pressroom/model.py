@@ -16,7 +16,7 @@ class Field:
     """One metadata field: its type, default and the sentence that documents it."""
 
     name: str
-    kind: str  # "str", "url", "language", "int", "date", "list", "status", "paper"
+    kind: str  # "str", "int", "date", "list", "status", "paper", "url", "link", "language"
     doc: str
     required: bool = False
     house: bool = False  # a publisher-wide default may come from house.yaml
@@ -48,7 +48,7 @@ FIELDS: tuple[Field, ...] = (
     Field("language", "language", "from house.yaml, overridable (BCP 47, e.g. `en`); `lang` of every "
           "edition, hyphenation, `dc:language`", house=True),
     Field("licence", "str", "from house.yaml, overridable; the back page and `dc:rights`", house=True),
-    Field("licence_url", "url", "from house.yaml, overridable (an http(s) address); the link of the "
+    Field("licence_url", "link", "from house.yaml, overridable (an http(s) address); the link of the "
           "licence on the back page",
           house=True),
     Field("identifier", "str", "from brief.yaml (a DOI, ISBN or URN); `dc:identifier` and the citation; "
@@ -56,7 +56,7 @@ FIELDS: tuple[Field, ...] = (
     Field("version", "str", "from brief.yaml (default `1.0`); the colophon and the EPUB metadata"),
     Field("publisher", "str", "from house.yaml; the byline default, the back page, PDF /Producer "
           "context and `dc:publisher`", house=True),
-    Field("website", "url", "from house.yaml (an http(s) address); the back page and the EPUB title "
+    Field("website", "link", "from house.yaml (an http(s) address); the back page and the EPUB title "
           "page", house=True),
     Field("paper", "paper", "from house.yaml, overridable: `a4` or `letter`; the PDF page size",
           house=True),
@@ -67,6 +67,9 @@ FIELDS: tuple[Field, ...] = (
           "`source/`); the cover and the back page; a typographic mark when absent", house=True),
     Field("toc_threshold", "int", "from house.yaml (default 6): the printed brief gets a table of "
           "contents with page numbers when it has more sections than this", house=True),
+    Field("base_url", "url", "from house.yaml: where `dist/` is served (e.g. `https://briefs.example.org`); "
+          "the canonical URL, Open Graph tags and JSON-LD of the HTML edition and the links of the "
+          "Atom feed", house=True),
 )
 
 FIELD_NAMES = {f.name for f in FIELDS}
@@ -99,6 +102,7 @@ class Metadata:
     contact: str = ""
     logo: str = ""
     toc_threshold: int = 6
+    base_url: str = ""
 
     @property
     def is_draft(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .. import __version__, citation, inputs, pages, templates
+from .. import __version__, citation, inputs, pages, templates, webmeta
 from ..gitinfo import revision
 from ..manuscript import logo_file
 from ..project import Project
@@ -39,6 +39,7 @@ def context(brief: Brief, edition: str, project: Project | None = None) -> dict:
         "armenian": bool(_ARMENIAN.search(text)),
         "show_toc": len(brief.sections) > meta.toc_threshold,
         "draft_stamp": draft_stamp(brief),
+        "web": webmeta.context(brief) if edition == "web" else {},
     }
 
 
