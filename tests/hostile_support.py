@@ -142,9 +142,12 @@ class _Markup(HTMLParser):
 
 
 #: What only the project's layouts may put in a page: (tag, attribute test).
-_OURS = {"link": lambda a: a.get("rel") == "stylesheet" and a.get("href", "").startswith("assets/"),
-         "style": lambda a: True}  # the print page's @page rule, from layouts/page.html
-_NEVER = {"script", "iframe", "object", "embed", "base", "frame", "frameset", "form", "applet"}
+_OURS = {"link": lambda a: (a.get("rel") == "stylesheet" and a.get("href", "").startswith("assets/")
+                            or a.get("rel") in ("canonical", "alternate")
+                            and a.get("href", "").startswith(("https://", "http://"))),
+         "style": lambda a: True,  # the print page's @page rule, from layouts/page.html
+         "script": lambda a: a.get("type") == "application/ld+json"}  # data (web-meta.html), not code
+_NEVER = {"iframe", "object", "embed", "base", "frame", "frameset", "form", "applet"}
 _PDF_NEVER = [b"/JavaScript", b"/JS ", b"/JS(", b"/Launch", b"/EmbeddedFile", b"/SubmitForm",
               b"/ImportData", b"/GoToR", b"/RichMedia"]
 

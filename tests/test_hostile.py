@@ -159,7 +159,7 @@ def test_a_parser_that_let_raw_html_through_would_be_caught(tmp_path, monkeypatc
         markdown.parser.cache_clear()  # the next test gets the real parser back
     writers.write_tree(tmp_path / "build" / brief.slug, tree)
     found = " ".join(active_content(tmp_path / "build"))
-    assert "<script>" in found and "onerror" in found and "<iframe>" in found and "<base>" in found
+    assert "<script" in found and "onerror" in found and "<iframe>" in found and "<base>" in found
     assert outcome.exit == 4 and {p.code for p in outcome.problems} == {"B402"}
 
 
