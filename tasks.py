@@ -37,9 +37,17 @@ def _formats(value: str | None):
     return chosen
 
 
-def _run(call, debug: bool):
-    from pressroom.errors import PressroomError, exit_code
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # unwinds through the writers, which remove their temporary files
 
+
+def _run(call, debug: bool):
+    """Call the library; every failure ends in one line per problem and an exit status."""
+    import signal
+
+    from pressroom.errors import PressroomError, Problem, exit_code
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         return call()
     except PressroomError as error:
@@ -48,6 +56,21 @@ def _run(call, debug: bool):
         for problem in error.problems:
             print(problem, file=sys.stderr)
         raise Exit(code=exit_code(error)) from None
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(Problem("B412", "interrupted", "the previous outputs are unchanged; build again"),
+              file=sys.stderr)
+        raise Exit(code=130) from None
+    except (Exit, SystemExit):
+        raise
+    except BaseException as error:  # a bug or an exhausted machine: still one line
+        if debug:
+            raise
+        why = " ".join(str(error).split())[:160]
+        print(Problem("B413", f"internal error: {type(error).__name__}: {why}",
+                      "run again with --debug and report the traceback"), file=sys.stderr)
+        raise Exit(code=1) from None
 
 
 def _warn(warnings):

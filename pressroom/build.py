@@ -15,6 +15,7 @@ end, with those of every other broken brief.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -107,16 +108,16 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
     stats = {} if stats is None else stats
     screen = pdf.submit(brief, tree, base, pdf="pdf" in formats)
-    starts = screen.starts()
+    starts = _rendering(brief, "PDF", screen.starts)
     stats["pdf"] = screen.page_count
     press = pdf.submit(brief, tree, base, profile="print") if "pdf-print" in formats else None
     outputs: dict[str, bytes | Files] = {}
     if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
-        outputs["html"] = html.paginate(brief, tree, starts)
+        outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
         used["html"] = used["pdf"] = used["pdf-print"] = common
     if "epub" in formats:
         with inputs.recording() as files:
-            outputs["epub"] = epub.render(brief, project, starts)
+            outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project, starts))
         used["epub"] = common | files
     if "pdf" in formats:
         outputs["pdf"] = screen.pdf()
@@ -127,20 +128,39 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     return outputs
 
 
+def _rendering(brief: Brief, name: str, make):
+    """Run one renderer; an unexpected failure becomes one line (--debug shows the traceback)."""
+    try:
+        return make()
+    except PressroomError:
+        raise
+    except Exception as exc:
+        why = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise BuildError(Problem("B401", f"the {name} edition could not be rendered: {why}",
+                                 "run with --debug for details", str(brief.sources[0]))) from exc
+
+
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
+    """Write a brief's editions: all staged in full, then renamed into place together, while
+    holding the build folder so that concurrent builds take turns."""
     paths = output_paths(build_dir, brief.slug)
     written = []
-    for edition in ("html", "pdf", "pdf-print", "epub"):
-        if edition not in outputs:
-            continue
-        data = outputs[edition]
-        if edition == "html":
-            writers.write_tree(paths["html"], data)
-            size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
-        else:
-            writers.write_file(paths[edition], data)
-            size = len(data)
-        written.append((edition, paths[edition], size))
+    batch = writers.Batch()
+    with contextlib.ExitStack() as stack:
+        writers.guarded(build_dir, lambda: stack.enter_context(writers.locked(build_dir)))
+        stack.callback(batch.discard)
+        for edition in ("html", "pdf", "pdf-print", "epub"):
+            if edition not in outputs:
+                continue
+            data, path = outputs[edition], paths[edition]
+            if edition == "html":
+                writers.guarded(path, lambda: batch.tree(path, data))
+                size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
+            else:
+                writers.guarded(path, lambda: batch.file(path, data))
+                size = len(data)
+            written.append((edition, path, size))
+        writers.guarded(build_dir, batch.commit)
     return written
 
 

@@ -13,7 +13,10 @@ from urllib.parse import unquote, urlsplit
 
 def is_internal(href: str) -> bool:
     """A link within the brief: no scheme (http:, mailto:), no host, not an absolute path."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # malformed (e.g. an unclosed IPv6 host): not a link within the brief
+        return False
     return not (parts.scheme or parts.netloc or href.startswith("/"))
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import yaml
-
-from . import links, markdown
+from . import links, markdown, reading, safety
 from .errors import ManuscriptError, Problem
 from .project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
@@ -24,7 +23,9 @@ from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading,
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
 BRIEF_KEYS = FIELD_NAMES | {"sections"}
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47, as EPUB and HTML need it
+MAX_FILE_BYTES = safety.MAX_FILE_BYTES
+load_yaml = reading.load_yaml
 
 
 class Collector:
@@ -51,78 +52,9 @@ class Collector:
 
 # --------------------------------------------------------------------------- reading
 
-def read_text(path: Path, problems: Collector) -> str | None:
-    """Read a UTF-8 file (a BOM is allowed; CRLF becomes LF); report why when it cannot be read."""
-    where = shown(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        problems.error("P101", "file not found", "create it or fix the name", where)
-        return None
-    except (IsADirectoryError, PermissionError, OSError) as exc:
-        problems.error("P101", f"cannot read the file ({exc.strerror})", "check the path", where)
-        return None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        problems.error("P101", f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                       "save the file as UTF-8", where, line)
-        return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for match in _XML_FORBIDDEN.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        problems.warn("P110", f"control character U+{ord(match.group()):04X} removed",
-                      "delete it from the source", where, line)
-    return _XML_FORBIDDEN.sub("", text)
-
-
-class _DuplicateKey(Exception):
-    def __init__(self, key, line):
-        self.key, self.line = key, line
-
-
-class _Loader(yaml.SafeLoader):
-    """The safe loader, refusing duplicate keys."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, (str, int)) and key in seen:
-                raise _DuplicateKey(key, key_node.start_mark.line + 1)
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _Loader.construct_mapping)
-
-
-def load_yaml(text: str, where: str, problems: Collector, line_offset: int = 0):
-    """Parse YAML; return (mapping, {key: line}) or (None, {}) after reporting the problem."""
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader) if node is not None else {}
-    except _DuplicateKey as exc:
-        problems.error("P103", f"the key '{exc.key}' appears twice", "keep one of them",
-                       where, exc.line + line_offset)
-        return None, {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 + line_offset if mark else None
-        what = getattr(exc, "problem", None) or "invalid YAML"
-        problems.error("P102", f"YAML syntax error: {what}",
-                       "check indentation, colons and quotes on this line", where, line)
-        return None, {}
-    if not isinstance(data, dict):
-        problems.error("P104", "expected a mapping of fields (key: value)",
-                       "write one 'key: value' per line", where, 1 + line_offset)
-        return None, {}
-    lines = {}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, _ in node.value:
-            lines[str(key_node.value)] = key_node.start_mark.line + 1 + line_offset
-    return data, lines
+def read_text(path: Path, problems: Collector, limit: int = MAX_FILE_BYTES) -> str | None:
+    """Read a UTF-8 source file of at most ``limit`` bytes; see :mod:`pressroom.reading`."""
+    return reading.read_text(path, shown(path), problems, limit)
 
 
 def split_front_matter(text: str, where: str, problems: Collector) -> tuple[str, str, int]:
@@ -140,6 +72,22 @@ def split_front_matter(text: str, where: str, problems: Collector) -> tuple[str,
 
 # --------------------------------------------------------------------------- metadata
 
+def _xml_safe(value, key, where, line, problems: Collector):
+    """YAML escapes ("\x07") can put characters XML forbids into a value: remove them, warn."""
+    if isinstance(value, str) and reading.XML_FORBIDDEN.search(value):
+        problems.warn("P110", f"a character XML forbids was removed from '{key}'",
+                      "delete the escape sequence", where, line)
+        return reading.XML_FORBIDDEN.sub("", value)
+    if isinstance(value, list):
+        return [_xml_safe(v, key, where, line, problems) for v in value]
+    return value
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
 def _check_field(name: str, value, where: str, line, problems: Collector):
     """Return the value converted to its field type, or None after reporting the problem."""
     kind = next(f.kind for f in FIELDS if f.name == name)
@@ -147,6 +95,16 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value).strip()
         problems.error("M202", f"'{name}' must be text", f"write {name}: some text", where, line)
+    elif kind == "link":
+        if isinstance(value, str) and safety.safe_address(value.strip()):
+            return value.strip()
+        problems.error("M203", f"'{name}' must be a web address (http:, https: or mailto:)",
+                       f"write {name}: https://...", where, line)
+    elif kind == "language":
+        if isinstance(value, str) and _LANGUAGE.match(value.strip()):
+            return value.strip()
+        problems.error("M203", f"'{name}' must be a language tag such as en or en-GB, got "
+                       f"{_short(value)}", f"write {name}: en", where, line)
     elif kind == "int":
         if isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -159,7 +117,7 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
         try:
             return dt.date.fromisoformat(str(value))
         except ValueError:
-            problems.error("M202", f"'{name}' must be a date, got {value!r}",
+            problems.error("M202", f"'{name}' must be a date, got {_short(value)}",
                            f"write {name}: YYYY-MM-DD", where, line)
     elif kind == "list":
         if isinstance(value, str):
@@ -171,19 +129,23 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
     elif kind == "status":
         if value in STATUSES:
             return value
-        problems.error("M203", f"'{name}' must be draft or final, got {value!r}",
+        problems.error("M203", f"'{name}' must be draft or final, got {_short(value)}",
                        f"write {name}: draft", where, line)
     elif kind == "url":
         text = str(value).strip().rstrip("/")
-        parts = urlsplit(text)
-        if parts.scheme in ("http", "https") and parts.netloc and not parts.query and not parts.fragment:
+        try:
+            parts = urlsplit(text)
+        except ValueError:  # e.g. an unclosed IPv6 host
+            parts = urlsplit("")
+        if (parts.scheme in ("http", "https") and safety.safe_address(text) and not parts.query
+                and not parts.fragment):
             return text
-        problems.error("M202", f"'{name}' must be an http(s) address, got {value!r}",
+        problems.error("M202", f"'{name}' must be an http(s) address, got {_short(value)}",
                        f"write {name}: https://example.org/briefs", where, line)
     elif kind == "paper":
         if str(value).lower() in PAPERS:
             return str(value).lower()
-        problems.error("M203", f"'{name}' must be a4 or letter, got {value!r}",
+        problems.error("M203", f"'{name}' must be a4 or letter, got {_short(value)}",
                        f"write {name}: a4", where, line)
     return None
 
@@ -209,6 +171,7 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
                     problems.warn("M205", f"'{key}' is empty", "give it a value or remove it",
                                   where, line)
                 continue
+            value = _xml_safe(value, key, where if source is data else source_where, line, problems)
             checked = _check_field(key, value, where, line, problems)
             if checked is not None:
                 values[key] = checked
@@ -228,7 +191,7 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
 def load_house(project: Project, problems: Collector) -> dict:
     if not project.house_file.is_file():
         return {}
-    text = read_text(project.house_file, problems)
+    text = read_text(project.house_file, problems, safety.MAX_YAML_BYTES)
     if text is None:
         return {}
     data, lines = load_yaml(text, shown(project.house_file), problems)
@@ -298,8 +261,12 @@ def _load_single(path: Path, house: dict, problems: Collector) -> Brief | None:
 def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None:
     yaml_path = folder / "brief.yaml"
     where = shown(yaml_path)
-    text = read_text(yaml_path, problems)
+    text = read_text(yaml_path, problems, safety.MAX_YAML_BYTES)
     if text is None:
+        return None
+    if not _inside(yaml_path, folder):
+        problems.error("C302", "brief.yaml is a link to a file outside the brief's folder",
+                       "replace the link with the file itself", where)
         return None
     data, lines = load_yaml(text, where, problems)
     if data is None:
@@ -312,8 +279,12 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
         problems.error("P105", "the brief lists no sections",
                        "add 'sections:' with one '- file.md' per line", where, line)
         return None
-    files, seen = [], set()
+    files, seen, total = [], set(), 0
     for item in listed:
+        if not isinstance(item, (str, int)) or "\x00" in str(item):
+            problems.error("M202", "'sections' must be a list of file names",
+                           "write one '- file.md' per line", where, line)
+            continue
         name = str(item)
         path = (folder / name)
         if name in seen:
@@ -330,6 +301,12 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
             continue
         body = read_text(path, problems)
         if body is not None:
+            total += len(body)
+            if total > safety.MAX_BRIEF_BYTES:
+                problems.error("P113", f"the brief's text is longer than the limit of "
+                               f"{safety.MAX_BRIEF_BYTES // 2**20} MB", "publish it as two briefs",
+                               shown(path))
+                return None
             files.append((path, body, 0))
     sections = _sections(folder, files, problems)
     if metadata is None or sections is None:
@@ -353,6 +330,7 @@ def parse_sections(files) -> list:
     """
     used_ids: set[str] = {"cover", "contents", "back", "notes", "key-points", "summary"}
     section_ids = []
+    seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
     for path, _, _ in files:
         base = markdown.slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
         sid, n = base, 2
@@ -371,8 +349,26 @@ def parse_sections(files) -> list:
 def _sections(root: Path, files, problems: Collector):
     """Parse every section file; report its problems; resolve its images inside the brief's folder."""
     parsed, images, ok = parse_sections(files), {}, True
+    seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
     for index, sid, path, result, note_offset in parsed:
         where = shown(path)
+        for code, message, hint, line in result.over_limits:
+            problems.error(code, message, hint, where, line)
+            ok = False
+        for line in result.empty_headings:
+            problems.error("C328", "the heading has no text", "write its words after the #, "
+                           "or remove the line", where, line)
+            ok = False
+        for line in result.too_deep_headings:
+            problems.error("C329", "a level-6 heading (######) has no place in the editions",
+                           "use ##### at most: the brief's title is the top heading", where, line)
+            ok = False
+        for level, text, _, line in result.headings:
+            earlier = seen_headings.setdefault((level, text.casefold()), (where, line))
+            if earlier != (where, line):
+                problems.warn("C327", f"heading '{text[:60]}' repeats the one at "
+                              f"{earlier[0]}:{earlier[1]}", "give each heading its own words "
+                              "so the contents and links can tell them apart", where, line)
         for attr, line in result.dropped_attrs:
             problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
@@ -392,13 +388,34 @@ def _sections(root: Path, files, problems: Collector):
                 ok = False
             else:
                 images[(path, src)] = target
+    targets = links.Targets(parsed)
+    for _, _, path, result, _ in parsed:
+        for href, line in markdown.refuse_links(result, lambda href: _linkable(href, path, targets)):
+            if links.is_internal(href):
+                problems.warn("C310", f"link '{href[:60]}' points to no heading or section of this "
+                              "brief; it was removed, its text kept", "fix the #id or the file name",
+                              shown(path), line)
+            else:
+                problems.warn("C326", f"link to '{href[:60]}' removed, its text kept",
+                              "a link may be an http:, https: or mailto: address, or point to a "
+                              "heading or section of this brief", shown(path), line)
     if not ok:
         return None
     return parsed, images
 
 
+def _linkable(href: str, source: Path, targets: links.Targets) -> bool:
+    """A link an edition may carry: within the brief and resolved, or to a web or mail address."""
+    if links.is_internal(href):
+        return targets.resolve(href, source) is not None
+    return safety.safe_link(href)
+
+
 def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, problems) -> Image | None:
-    parts = urlsplit(src)
+    try:
+        parts = urlsplit(src)
+    except ValueError:  # e.g. an unclosed IPv6 host
+        parts = urlsplit("x:")
     if parts.scheme or parts.netloc or src.startswith("/"):
         problems.error("C309", f"image '{src[:80]}' is not a file of this brief",
                        "copy the image into the brief's folder and give a relative path",
@@ -422,8 +439,22 @@ def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, p
         problems.error("C303", f"image '{src}' has no alternative text",
                        "describe it between the brackets: ![what it shows](...)", where, line)
         return None
+    issues = safety.image_issues(path.resolve())
+    for code, message, hint in issues:
+        problems.error(code, f"image '{src[:80]}': {message}", hint, where, line)
+    if issues:
+        return None
     rel = path.resolve().relative_to(root.resolve()).as_posix()
-    return Image(path.resolve(), f"media/{rel}", IMAGE_TYPES[suffix])
+    return Image(path.resolve(), f"media/{_url_safe(rel)}", IMAGE_TYPES[suffix])
+
+
+def _url_safe(rel: str) -> str:
+    """A name usable as is in a URL, an EPUB manifest and a ZIP (spaces, #, ? and accents out)."""
+    safe = re.sub(r"[^A-Za-z0-9._/-]", "-", rel)
+    if safe == rel:
+        return rel
+    stem, dot, suffix = safe.rpartition(".")
+    return f"{stem}-{hashlib.sha1(rel.encode()).hexdigest()[:8]}{dot}{suffix}"
 
 
 def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:

@@ -25,18 +25,28 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from .safety import PARSER_NESTING, block_issues, inline_issues, safe_link
+
 #: Classes a manuscript may put on a block with ``{.name}``; anything else is dropped.
 ALLOWED_CLASSES = frozenset({"pullquote", "note", "lead", "wide"})
 MODES = ("html", "xhtml", "print")
+#: Headings are set one level down (the brief's title is the only h1), and HTML stops at h6.
+MAX_HEADING_LEVEL = 5
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _PAGE_ID = re.compile(r"page-\d+")  # reserved for print page markers (pages.py)
 
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True})
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True,
+                                   "maxNesting": PARSER_NESTING})
+    # Every link and image reaches the loader, which applies one policy (pressroom.safety) and
+    # reports what it refuses, instead of markdown-it silently printing it as text.
+    md.validateLink = lambda url: True
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(attrs_block_plugin)
+    md.core.ruler.after("block", "pressroom_limits", _limits)
+    md.core.ruler.after("inline", "pressroom_inline_limits", _inline_limits)
     for name, rule in _RULES.items():
         md.add_render_rule(name, rule)
     return md
@@ -56,7 +66,11 @@ class Parsed:
     undefined_notes: list[tuple[str, int]] = field(default_factory=list)
     unused_notes: list[tuple[str, int]] = field(default_factory=list)
     skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
+    empty_headings: list[int] = field(default_factory=list)  # lines
+    too_deep_headings: list[int] = field(default_factory=list)  # lines
+    over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
     note_count: int = 0
+    line_offset: int = 0
 
 
 def slugify(text: str) -> str:
@@ -74,11 +88,34 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     env: dict = {}
     tokens = md.parse(text, env)
     result = Parsed(tokens)
+    result.over_limits = [(*issue, _line(token, line_offset))
+                          for issue, token in env.get("over_limits", ())]
+    if result.over_limits:
+        return result  # nothing of it will be rendered
+    result.line_offset = line_offset
     _sanitise_attrs(tokens, result, line_offset)
     _number_headings(tokens, result, line_offset, used_ids)
     defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
     return result
+
+
+def _limits(state) -> None:
+    """A core rule between block and inline parsing: check lengths and depth before the
+    inline parser (whose cost grows faster than a paragraph's length) ever sees a block."""
+    _keep_only(state, block_issues(state.tokens))
+
+
+def _inline_limits(state) -> None:
+    _keep_only(state, inline_issues(state.tokens))
+
+
+def _keep_only(state, found) -> None:
+    if found:
+        state.env["over_limits"] = found
+        state.tokens = [t for _, t in found]  # keep only what points at the lines; skip the rest
+        for token in state.tokens:
+            token.type, token.children, token.content = "limit", None, ""
 
 
 def _line(token: Token, offset: int) -> int:
@@ -113,6 +150,27 @@ def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
         token.attrs = clean
 
 
+def refuse_links(result: Parsed, keep) -> list[tuple[str, int]]:
+    """Unwrap every link whose href ``keep`` refuses (its text stays); return (href, line) of each."""
+    refused = []
+    for token in result.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        kept, closing = [], []
+        for child in token.children:
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                closing.append(keep(href))
+                if not closing[-1]:
+                    refused.append((href, _line(token, result.line_offset)))
+                    continue
+            elif child.type == "link_close" and closing and not closing.pop():
+                continue
+            kept.append(child)
+        token.children = kept
+    return refused
+
+
 def _walk(tokens: list[Token]):
     for token in tokens:
         yield token
@@ -140,6 +198,10 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         level = int(token.tag[1])
         text = _plain(tokens[i + 1], 0)
         line = _line(token, offset)
+        if not text:
+            result.empty_headings.append(line)
+        if level > MAX_HEADING_LEVEL:
+            result.too_deep_headings.append(line)
         if level > max(previous, 1) + 1:  # a section starts at level 1 (its title)
             result.skipped_levels.append((line, max(previous, 1), level))
         previous = level
@@ -338,7 +400,10 @@ def _image(self, tokens, idx, options, env):
 def _link_open(self, tokens, idx, options, env):
     token = tokens[idx]
     href = str(token.attrGet("href") or "")
-    href = env.get("links", {}).get(href, href)
+    internal = env.get("links", {}).get(href)  # where an internal link points in this edition
+    if internal is None and not safe_link(href):  # refused by the loader already; never output
+        return "<a>"
+    href = internal or href
     attrs = f' href="{escape(href)}"'
     if token.attrGet("title"):
         attrs += f' title="{escape(str(token.attrGet("title")))}"'

@@ -16,7 +16,7 @@ class Field:
     """One metadata field: its type, default and the sentence that documents it."""
 
     name: str
-    kind: str  # "str", "int", "date", "list", "status", "paper", "url"
+    kind: str  # "str", "int", "date", "list", "status", "paper", "url", "link", "language"
     doc: str
     required: bool = False
     house: bool = False  # a publisher-wide default may come from house.yaml
@@ -45,17 +45,19 @@ FIELDS: tuple[Field, ...] = (
           "on the cover and in the EPUB title page", final=True),
     Field("keywords", "list", "from brief.yaml; PDF /Keywords, `dc:subject` and the HTML keywords",
           final=True),
-    Field("language", "str", "from house.yaml, overridable (BCP 47, e.g. `en`); `lang` of every "
+    Field("language", "language", "from house.yaml, overridable (BCP 47, e.g. `en`); `lang` of every "
           "edition, hyphenation, `dc:language`", house=True),
     Field("licence", "str", "from house.yaml, overridable; the back page and `dc:rights`", house=True),
-    Field("licence_url", "str", "from house.yaml, overridable; the link of the licence on the back page",
+    Field("licence_url", "link", "from house.yaml, overridable (an http(s) address); the link of the "
+          "licence on the back page",
           house=True),
     Field("identifier", "str", "from brief.yaml (a DOI, ISBN or URN); `dc:identifier` and the citation; "
           "a stable `urn:pressroom:<slug>` when absent"),
     Field("version", "str", "from brief.yaml (default `1.0`); the colophon and the EPUB metadata"),
     Field("publisher", "str", "from house.yaml; the byline default, the back page, PDF /Producer "
           "context and `dc:publisher`", house=True),
-    Field("website", "str", "from house.yaml; the back page and the EPUB title page", house=True),
+    Field("website", "link", "from house.yaml (an http(s) address); the back page and the EPUB title "
+          "page", house=True),
     Field("paper", "paper", "from house.yaml, overridable: `a4` or `letter`; the PDF page size",
           house=True),
     Field("about", "str", "from house.yaml: one paragraph about the publisher for the back page",

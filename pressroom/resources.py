@@ -4,23 +4,27 @@ An edition is a tree of files held in memory: ``{path inside the edition: bytes
 or a Path on disk}``. Only the brief's own images and the project's own styles
 and fonts ever enter a tree. The fetcher below serves WeasyPrint from that tree
 and nothing else: no network, no ``file://`` elsewhere, no ``..`` escapes. A
-refused reference is recorded, and the build fails naming it.
+refused reference is recorded, and the build fails naming it. ``data:`` URLs
+are decoded here (never by WeasyPrint) and only up to a size limit.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import mimetypes
 import posixpath
 import re
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+from .safety import MAX_DATA_URL
 
 from . import inputs
 
 Files = dict[str, "bytes | Path"]
 
 _CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)""")
-MAX_DATA_URL = 64 * 1024
 
 
 def css_urls(css: str) -> list[str]:
@@ -60,13 +64,22 @@ class TreeFetcher:
     def __call__(self, url: str):
         from weasyprint.urls import URLFetcherResponse
 
+        if url[:5].lower() == "data:":
+            decoded = data_url(url)
+            if decoded is None:
+                return self.refuse(url, "a data: URL larger than the limit or malformed")
+            mime, body = decoded
+            return URLFetcherResponse(url[:64], body, {"Content-Type": mime})
         path = self.resolve(url)
         if path is None:
-            self.refused.append(url if len(url) < 200 else url[:200] + "…")
-            raise ValueError(f"Pressroom refused {url[:200]!r}: not a file of this brief")
+            return self.refuse(url, "not a file of this brief")
         body = read(self.files[path])
         mime = mimetypes.guess_type(path)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body, {"Content-Type": mime})
+
+    def refuse(self, url: str, why: str):
+        self.refused.append(url if len(url) < 120 else url[:120] + "…")
+        raise ValueError(f"Pressroom refused {url[:120]!r}: {why}")
 
     def fetch(self, url, headers=None):
         return self(url)
@@ -79,3 +92,18 @@ class TreeFetcher:
         if path.startswith("../") or path == ".." or path not in self.files:
             return None
         return path
+
+
+def data_url(url: str) -> tuple[str, bytes] | None:
+    """Decode a ``data:`` URL of at most MAX_DATA_URL bytes; None if larger or malformed."""
+    if len(url) > MAX_DATA_URL * 4 // 3 + 256 or "," not in url:
+        return None
+    header, payload = url[5:].split(",", 1)
+    params = header.split(";")
+    mime = params[0].strip() or "text/plain"
+    try:
+        body = (base64.b64decode(unquote(payload), validate=False) if "base64" in params[1:]
+                else unquote_to_bytes(payload))
+    except (binascii.Error, ValueError):
+        return None
+    return (mime, body) if len(body) <= MAX_DATA_URL else None

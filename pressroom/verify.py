@@ -136,6 +136,18 @@ def _outline(reader) -> list[tuple[int, str]]:
     return flat
 
 
+def outline_depths(levels: list[int]) -> list[int]:
+    """Where headings of these levels sit in a PDF outline, a tree that cannot skip a level:
+    a section that starts with ``##`` has its heading at the top, not one level down."""
+    depths, open_levels = [], []
+    for level in levels:
+        while open_levels and open_levels[-1] >= level:
+            open_levels.pop()
+        open_levels.append(level)
+        depths.append(len(open_levels))
+    return depths
+
+
 def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -159,7 +171,8 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
     if not pages or normalise(meta.title) not in normalise(pages[0]):
         problems.append(Problem("V503", "page 1 does not carry the title",
                                 "the cover must come first", where))
-    expected = [(h.level, h.text) for h in brief.headings]
+    expected = list(zip(outline_depths([h.level for h in brief.headings]),
+                        [h.text for h in brief.headings]))
     actual = _outline(reader)
     if [(lvl, normalise(t)) for lvl, t in actual] != [(lvl, normalise(t)) for lvl, t in expected]:
         problems.append(Problem("V502", f"PDF bookmarks {[t for _, t in actual]} do not mirror the "

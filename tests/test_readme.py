@@ -19,3 +19,24 @@ def test_quick_start_is_two_commands_ending_in_invoke_test():
 def test_every_metadata_field_is_documented():
     for field in FIELDS:
         assert f"| `{field.name}` |" in README and field.doc in README, field.name
+
+
+def test_the_security_limits_in_the_readme_are_the_enforced_ones():
+    from pressroom import safety
+
+    section = README.split("## Security", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        "a Markdown file": f"{safety.MAX_FILE_BYTES // 1024} KB",
+        "`brief.yaml`, `house.yaml`": f"{safety.MAX_YAML_BYTES // 1024} KB",
+        "all the text of one brief": f"{safety.MAX_BRIEF_BYTES // 2**20} MB",
+        "a paragraph, list item, table cell, heading or code block": f"{safety.MAX_BLOCK_CHARS:,} characters",
+        "rows of one table": f"{safety.MAX_TABLE_ROWS:,}",
+        "lists and block quotes inside one another": f"{safety.MAX_DEPTH} deep",
+        "emphasis, links and strikethrough inside one another": f"{safety.MAX_INLINE_DEPTH} deep",
+        "an image file": (f"{safety.MAX_IMAGE_BYTES // 2**20} MB, {safety.MAX_IMAGE_SIDE:,} pixels a side, "
+                          f"{safety.MAX_IMAGE_PIXELS // 10**6} million pixels"),
+        "a `data:` URL in the project's styles": f"{safety.MAX_DATA_URL // 1024} KB",
+    }
+    for what, value in rows.items():
+        assert f"| {what} | {value} |" in section, what
+    assert f"at most {safety.MAX_YAML_ALIASES} aliases and {safety.MAX_YAML_DEPTH} levels" in section

@@ -123,7 +123,7 @@ def pack(brief: Brief, entries: Files) -> bytes:
     from .. import epubzip
 
     day = brief.metadata.date or dt.date(2000, 1, 1)
-    stamp = (max(day.year, 1980), day.month, day.day, 12, 0, 0)
+    stamp = (min(max(day.year, 1980), 2107), day.month, day.day, 12, 0, 0)  # what ZIP can hold
     order = sorted(entries, key=lambda n: (not n.startswith("META-INF"), n))
     return epubzip.write([("mimetype", b"application/epub+zip", None),
                           *((name, entries[name], _level(name)) for name in order)], stamp)

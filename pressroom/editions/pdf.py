@@ -27,6 +27,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from ..errors import BuildError, Problem
 from ..model import Brief
@@ -76,7 +77,8 @@ def _options(brief: Brief, profile: str) -> dict:
 
 
 def _failed(brief: Brief, exc: Exception) -> BuildError:
-    return BuildError(Problem("B401", f"the PDF could not be rendered: {exc}",
+    why = " ".join(str(exc).split())[:160] or type(exc).__name__  # one line, whatever WeasyPrint says
+    return BuildError(Problem("B401", f"the PDF could not be rendered: {why}",
                               "run with --debug for details", brief.sources[0].as_posix()))
 
 
@@ -116,7 +118,7 @@ def layout(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
     if fetcher.refused:
         raise BuildError([Problem("B402", f"resource refused: {url}",
                                   "only files of the brief and of styles/ may be used",
-                                  brief.sources[0].as_posix()) for url in fetcher.refused])
+                                  *locate(brief, url)) for url in fetcher.refused])
     # dates from the brief, never the clock (PDF/X would otherwise stamp the time)
     document.metadata.created = document.metadata.created or brief.metadata.modified
     document.metadata.modified = document.metadata.modified or brief.metadata.modified
@@ -220,3 +222,19 @@ def _press(paper: str, variant: str | None):
                 "Info": pydyf.String(identifier),
             })])
     return finish
+
+
+def locate(brief: Brief, url: str) -> tuple[str, int | None]:
+    """The source file and line that mention a refused URL (its last part), else the brief."""
+    from ..manuscript import shown
+
+    name = unquote(url.rstrip("/").rsplit("/", 1)[-1])[:60] or url[:60]
+    for source in brief.sources:
+        try:
+            text = source.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find(name)
+        if at >= 0:
+            return shown(source), text.count("\n", 0, at) + 1
+    return shown(brief.sources[0]), None
