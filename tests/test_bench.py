@@ -46,7 +46,7 @@ def test_a_scaled_brief_repeats_every_section_and_loads_cleanly(tmp_path):
     assert len(list(folder.glob("*.md"))) == 3 * len(list(source.glob("*.md")))
     assert (folder / "003-05-conclusion.md").read_bytes() == (source / "05-conclusion.md").read_bytes()
     briefs, warnings = manuscript.load(Project(ROOT, tmp_path / "out"), str(folder))
-    assert not warnings
+    assert {w.code for w in warnings} <= {"C327"}  # its headings repeat, by design
     brief = briefs[0]
     assert len(brief.sections) == 15
     ids = [h.id for h in brief.headings]
