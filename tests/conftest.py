@@ -55,3 +55,15 @@ def write_brief(folder: Path, yaml_text: str, sections: dict[str, str]) -> Path:
     for name, text in sections.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def load_brief(project: Project, target=FIRST):
+    """The model of one brief of ``project``."""
+    return manuscript.load(project, str(target))[0][0]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Break a copy of a layout or stylesheet on purpose; fail if the edit would not apply."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -6,22 +6,15 @@ import zipfile
 
 import pytest
 
-from conftest import FIRST, FIXTURES
-from pressroom import manuscript, verify
+from conftest import FIXTURES, edit, load_brief
+from pressroom import verify
 from pressroom.build import render
 from pressroom.resources import read
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"
 
 
-def load(project, target=FIRST):
-    return manuscript.load(project, target)[0][0]
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+load = load_brief
 
 
 def codes(problems):

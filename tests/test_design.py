@@ -6,8 +6,8 @@ import dataclasses
 import pytest
 
 import layout
-from conftest import FIRST, FIXTURES, ROOT
-from pressroom import manuscript, verify
+from conftest import FIXTURES, edit, load_brief
+from pressroom import verify
 from pressroom.glyphs import missing_glyphs
 
 SAMPLE = FIXTURES / "design" / "multilingual.md"
@@ -21,14 +21,7 @@ VENDORED = {"Source-Serif-4", "Source-Serif-4-Italic", "Source-Serif-4-Semi-Bold
             "Pressroom-Noto-Sans-Armenian", "Pressroom-Noto-Sans-Armenian-Bold"}
 
 
-def load(project, target=FIRST):
-    return manuscript.load(project, str(target))[0][0]
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+load = load_brief
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 import layout
-from conftest import FIRST, FIXTURES
+from conftest import FIRST, FIXTURES, edit, load_brief
 from pressroom import manuscript
 from pressroom.build import render
-from pressroom.editions import epub, html, pdf
+from pressroom.editions import html, pdf
 from pressroom.errors import ManuscriptError
 from pressroom.resources import read
 
@@ -22,14 +22,7 @@ LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40" width="40" 
         '<circle cx="20" cy="20" r="18" fill="#0b4f6c"/></svg>')
 
 
-def load(project, target=FIRST):
-    return manuscript.load(project, str(target))[0][0]
-
-
-def edit(path, old, new):
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
+load = load_brief
 
 
 @pytest.fixture(scope="module")
