@@ -120,15 +120,11 @@ def manifest(brief: Brief, files: dict[str, bytes], block_pages: list[dict],
 
 
 def write_release(folder: Path, files: dict[str, bytes]) -> None:
-    """Write every file into a temporary folder beside ``folder``, then rename it into place."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    """Stage every file beside ``folder`` (writers.stage_tree), then rename it into place."""
+    from . import writers
+
+    tmp = writers.stage_tree(folder, files)
     try:
-        for name, data in files.items():
-            target = tmp / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        os.chmod(tmp, 0o755)
         os.rename(tmp, folder)  # fails if the folder appeared meanwhile: nothing is replaced
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
