@@ -14,11 +14,27 @@ Two of WeasyPrint's own costs are avoidable without changing a byte of the PDF:
   copies every ``@font-face`` file to a temporary folder and rebuilds Fontconfig's view of them.
   A long-lived process (the preview) keeps one, reused while the fonts it was made from are
   unchanged.
+* **Serialising every object twice.** Given an identifier (ours is stable, made from the
+  brief's identifier and version), pydyf writes each object, then serialises and compresses
+  every object again to hash them for the trailer's ``/ID``. While a PDF is written, the
+  bytes of each numbered object are kept and given again (:func:`_write_once`).
+* **Listing every page reference for every tag.** The tag tree asks pydyf for
+  ``page_references``, a tuple of every page made again on each call: quadratic in the pages.
+  It is kept while the page list is unchanged (:func:`_page_references`).
+
+* **Keeping every laid-out page for the cycle collector.** A page's footnote area points back
+  at its page, so each page's box tree is a reference cycle: a page laid out again (WeasyPrint
+  remakes pages whose counters changed) is freed only by a full collection, which walks every
+  box of the document. The footnote area holds its page by weak reference instead
+  (:func:`_weak_page`); the page outlives it, so layout reads the same page.
+
+These give the same bytes as WeasyPrint and pydyf alone; a test holds them to it.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 from contextlib import contextmanager
 
 KEEP = 4  # font configurations kept at once: one per edition tree in use
@@ -45,13 +61,89 @@ def load():
         try:
             with _no_library_search():
                 import weasyprint
+            _tune()
             return weasyprint
         except OSError:  # a library only find_library knows where to find: do it the slow way
             for name in [m for m in sys.modules if m == "weasyprint" or m.startswith("weasyprint.")]:
                 del sys.modules[name]
     import weasyprint
 
+    _tune()
     return weasyprint
+
+
+_writing = threading.local()  # .memo: id -> bytes of each numbered object, while a PDF is written
+
+
+def _tune() -> None:
+    """Install :func:`_write_once` and :func:`_page_references` in pydyf (once)."""
+    import pydyf
+
+    if getattr(pydyf.PDF, "_pressroom", False):
+        return
+    for kind in (pydyf.Dictionary, pydyf.Array, pydyf.Stream, pydyf.String):
+        kind.data = property(_write_once(kind.data.fget))
+    pydyf.PDF.write = _writing_pdf(pydyf.PDF.write)
+    pydyf.PDF.page_references = property(_page_references(pydyf.PDF.page_references.fget))
+    pydyf.PDF._pressroom = True
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(getattr(boxes.FootnoteAreaBox, "page", None), property):
+        return  # a WeasyPrint that already does something of its own
+    boxes.FootnoteAreaBox.page = _weak_page()
+
+
+def _write_once(data):
+    """``data`` of a pydyf object, made once per numbered object while a PDF is written.
+    Nothing changes an object while it is written, so the bytes given again are the same."""
+
+    def once(self):
+        memo = getattr(_writing, "memo", None)
+        if memo is None or self.number is None:  # not writing, or an object inside another
+            return data(self)
+        value = memo.get(id(self))
+        if value is None:
+            value = memo[id(self)] = data(self)
+        return value
+
+    return once
+
+
+def _writing_pdf(write):
+    def writing(self, *args, **kwargs):
+        _writing.memo = {}  # the objects live in self.objects until the end: their ids are theirs
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            _writing.memo = None
+
+    return writing
+
+
+def _weak_page() -> property:
+    """``FootnoteAreaBox.page`` held weakly: no cycle between a page and its footnote area."""
+    import weakref
+
+    def get(self):
+        return self.__dict__["_pressroom_page"]()
+
+    def set_(self, page):
+        self.__dict__["_pressroom_page"] = weakref.ref(page)
+
+    return property(get, set_)
+
+
+def _page_references(references):
+    """``PDF.page_references``, kept until a page is added."""
+
+    def cached(self):
+        count = len(self.pages["Kids"])
+        kept = self.__dict__.get("_pressroom_page_references")
+        if kept is None or kept[0] != count:
+            kept = self.__dict__["_pressroom_page_references"] = (count, references(self))
+        return kept[1]
+
+    return cached
 
 
 def font_config(key):
