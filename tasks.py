@@ -14,6 +14,11 @@ from invoke import Exit, task
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
+if "build" in sys.argv[1:]:  # Invoke is loading this file for a build: the PDF worker starts now
+    from pressroom import worker
+
+    worker.early()
+
 
 def _project():
     """The project in this folder; PRESSROOM_BUILD_DIR, if set, is where outputs go."""
@@ -23,6 +28,12 @@ def _project():
 
     build_dir = os.environ.get("PRESSROOM_BUILD_DIR")
     return Project(ROOT, Path(build_dir).resolve() if build_dir else None)
+
+
+def _papers():
+    from pressroom.model import PAPERS
+
+    return PAPERS
 
 
 def _formats(value: str | None):
@@ -92,9 +103,8 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
     from pressroom import worker
     from pressroom.build import build as run_build
     from pressroom.build import editions
-    from pressroom.editions.pdf import PROFILES
+    from pressroom.editions import PAGES as PROFILES
     from pressroom.errors import PressroomError
-    from pressroom.model import PAPERS
     from pressroom.report import progress_line, table
 
     worker.allow()  # a second interpreter imports WeasyPrint while the sources are read
@@ -102,8 +112,8 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
     unknown = [p for p in profiles if p not in PROFILES]
     if unknown or not profiles:
         raise Exit(f"pressroom: unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}", 2)
-    if paper is not None and paper.lower() not in PAPERS:
-        raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(PAPERS)}", 2)
+    if paper is not None and paper.lower() not in _papers():
+        raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(_papers())}", 2)
     options = {"paper": paper.lower()} if paper else None
 
     def run():

@@ -21,12 +21,16 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import cache, inputs, worker, writers
+from typing import TYPE_CHECKING
+
+from . import cache, inputs, worker
 from .editions import EDITIONS
 from .errors import BuildError, ManuscriptError, PressroomError, Problem
-from .model import Brief
 from .project import Project, resolve_targets
-from .resources import Files
+
+if TYPE_CHECKING:  # a rebuild with nothing to do imports only what plans it
+    from .model import Brief
+    from .resources import Files
 
 
 @dataclass
@@ -108,6 +112,10 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
     stats = {} if stats is None else stats
     screen = pdf.submit(brief, tree, base, pdf="pdf" in formats)
+    if "epub" in formats:  # all but the page numbers, while the PDF is laid out
+        with inputs.recording() as files:
+            prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project))
+        used["epub"] = files
     starts = _rendering(brief, "PDF", screen.starts)
     stats["pdf"] = screen.page_count
     press = pdf.submit(brief, tree, base, profile="print") if "pdf-print" in formats else None
@@ -117,8 +125,8 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
         used["html"] = used["pdf"] = used["pdf-print"] = common
     if "epub" in formats:
         with inputs.recording() as files:
-            outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.render(brief, project, starts))
-        used["epub"] = common | files
+            outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.finish(prepared, starts))
+        used["epub"] = common | used["epub"] | files
     if "pdf" in formats:
         outputs["pdf"] = screen.pdf()
     if press is not None:  # the same pages, finished for the press
@@ -143,6 +151,8 @@ def _rendering(brief: Brief, name: str, make):
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
     """Write a brief's editions: all staged in full, then renamed into place together, while
     holding the build folder so that concurrent builds take turns."""
+    from . import writers
+
     paths = output_paths(build_dir, brief.slug)
     written = []
     batch = writers.Batch()
@@ -219,7 +229,11 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
         if progress:
             progress(report)
     if plan.stale:
+        from . import writers
+
         writers.sweep(project.build_dir)
+    else:
+        worker.stop()  # nothing to render: a worker started early by the command line goes
     for report in run(project, plan, strict, options, jobs):
         if plan.fresh.get(report.location) and not report.failure:
             report.outputs += skipped(report.location, plan.fresh[report.location], manifest).outputs
@@ -246,13 +260,18 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
 def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, jobs: int | None):
     """Build the stale briefs, in parallel across cores when there are several; yield each report."""
     work = list(plan.stale.items())
+    if not work:
+        return
     jobs = min(jobs or os.cpu_count() or 1, len(work))
     if jobs <= 1:
         with worker.started():  # imports WeasyPrint while the first brief is read
             for location, editions in work:
                 yield build_brief(project, location, editions, strict, options, plan.digests)
+        worker.stop()  # one the command line started early
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    worker.stop()  # a worker started early by the command line: the pool's processes render
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(build_brief, project, location, editions, strict, options,

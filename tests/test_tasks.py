@@ -92,7 +92,7 @@ def test_a_failed_render_leaves_the_last_good_outputs(scratch, monkeypatch):
     def broken(*args, **kwargs):
         raise BuildError("the EPUB renderer failed")
 
-    monkeypatch.setattr(epub, "render", broken)
+    monkeypatch.setattr(epub, "finish", broken)
     with pytest.raises(BuildError):
         build_module.build(scratch, FIRST)
     after = {p: p.read_bytes() for p in scratch.build_dir.rglob("*") if p.is_file()}

@@ -10,6 +10,7 @@ import datetime as dt
 import mimetypes
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import pages, templates
 from ..project import Project
@@ -71,6 +72,11 @@ def toc(brief: Brief) -> list[dict]:
 
 def documents(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> dict[str, str]:
     """Every XHTML document of the book, in reading order (nav last), with the PDF's page breaks."""
+    return _paginated(brief, project, _documents(brief, project), starts)
+
+
+def _documents(brief: Brief, project: Project) -> dict[str, str]:
+    """The title page, the sections and the back matter, before the page breaks are known."""
     layouts = project.layouts_dir
     base = context(brief, "epub", project)
     meta = brief.metadata
@@ -80,25 +86,58 @@ def documents(brief: Brief, project: Project, starts: list[pages.PageStart] = ()
             layouts, "epub/section.xhtml", doc_title=section.label, section=section,
             loop_index=index, **base)
     docs["back.xhtml"] = templates.render(layouts, "epub/back.xhtml", doc_title="About this brief", **base)
+    return docs
+
+
+def _paginated(brief: Brief, project: Project, docs: dict[str, str],
+               starts: list[pages.PageStart]) -> dict[str, str]:
+    """The documents with the PDF's page-break markers, and the nav with its page list."""
     names = list(docs)
     markers = pages.locate(list(starts), list(docs.values()), "EPUB", brief.sources[0].as_posix())
     docs = dict(zip(names, pages.insert(list(docs.values()), markers, pages.xhtml_marker)))
     page_list = [{"label": str(m.number), "href": f"{names[m.document]}#page-{m.number}"}
                  for m in markers]
     docs["nav.xhtml"] = templates.render(
-        layouts, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief), page_list=page_list,
-        first_section=f"{brief.sections[0].id}.xhtml", **base)
+        project.layouts_dir, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief),
+        page_list=page_list, first_section=f"{brief.sections[0].id}.xhtml",
+        **context(brief, "epub", project))
     return docs
 
 
-def render(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> bytes:
-    docs = documents(brief, project, starts)
-    files: Files = {name: text.encode("utf-8") for name, text in docs.items()}
+@dataclass(frozen=True)
+class Prepared:
+    """An EPUB made but for the PDF's page numbers: its documents without page breaks, and its
+    other files (stylesheets, fonts, images, the cover image), fonts already compressed."""
+
+    brief: Brief
+    project: Project
+    docs: dict
+    files: dict
+
+
+def prepare(brief: Brief, project: Project) -> Prepared:
+    """All of the EPUB that does not depend on the PDF's layout: a build makes it while the PDF
+    is laid out, and :func:`finish` adds the page numbers."""
+    from .. import epubzip
+
+    files: Files = {}
     files.update(style_assets(project.styles_dir, SHEETS))
     files.update(brand_assets(brief, project))
     files[COVER_IMAGE] = cover_image.render(brief, project.styles_dir / "fonts")
     for image in brief.images:
         files[image.target] = image.source
+    for name, value in files.items():
+        if isinstance(value, Path):  # kept per process (epubzip.py): packing finds them done
+            epubzip.compressed(value, _level(name))
+    return Prepared(brief, project, _documents(brief, project), files)
+
+
+def finish(prepared: Prepared, starts: list[pages.PageStart] = ()) -> bytes:
+    """The EPUB, with the PDF's page-break markers and page list."""
+    brief, project = prepared.brief, prepared.project
+    docs = _paginated(brief, project, prepared.docs, starts)
+    files: Files = {name: text.encode("utf-8") for name, text in docs.items()}
+    files.update(prepared.files)
     manifest = []
     for href in sorted(files):
         properties = {"nav.xhtml": "nav", COVER_IMAGE: "cover-image"}.get(href, "")
@@ -111,6 +150,10 @@ def render(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -
     return pack(brief, {"META-INF/container.xml": container.encode("utf-8"),
                         "EPUB/package.opf": opf.encode("utf-8"),
                         **{f"EPUB/{k}": v for k, v in files.items()}})
+
+
+def render(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> bytes:
+    return finish(prepare(brief, project), starts)
 
 
 def _level(name: str) -> int:
