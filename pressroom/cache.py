@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,7 +93,7 @@ def brief_root(location: Path) -> Path:
 def key(location: Path, edition: str, options: dict | None) -> str:
     """Everything but files that shapes one edition of one brief, as one digest."""
     parts = {"schema": SCHEMA, "edition": edition, "pressroom": __version__, "code": code_digest(),
-             "python": platform.python_version(), "libraries": library_versions(edition),
+             "python": sys.version.split()[0], "libraries": library_versions(edition),
              "revision": gitinfo.revision(brief_root(location)), "options": options or {}}
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -10,13 +10,19 @@ from pathlib import Path
 @lru_cache(maxsize=32)
 def revision(folder: Path) -> str:
     """The source revision of a brief: its git commit, with '+' when the brief has local changes."""
-    try:
-        head = subprocess.run(["git", "-C", str(folder), "log", "-1", "--format=%h", "--", "."],
-                              capture_output=True, text=True, timeout=10)
-        if head.returncode != 0 or not head.stdout.strip():
+    asked = []
+    try:  # both questions at once: every build plans with this, a rebuild with nothing to do too
+        for question in (["log", "-1", "--format=%h", "--", "."], ["status", "--porcelain", "--", "."]):
+            asked.append(subprocess.Popen(["git", "-C", str(folder), *question], text=True,
+                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL))
+        (head, _), (dirty, _) = (process.communicate(timeout=10) for process in asked)
+        if asked[0].returncode != 0 or not head.strip():
             return ""
-        dirty = subprocess.run(["git", "-C", str(folder), "status", "--porcelain", "--", "."],
-                               capture_output=True, text=True, timeout=10)
-        return head.stdout.strip() + ("+" if dirty.stdout.strip() else "")
+        return head.strip() + ("+" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return ""
+    finally:
+        for process in asked:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

@@ -6,7 +6,7 @@ as text (``Stream``) and a page-break marker is put before the word that opens
 each page (``mark``), so a reader of the EPUB or the web edition cites the
 same page numbers as a reader of the PDF. Markers and PDF come from one layout.
 
-Text is compared as verify.normalise() compares it (letters and digits,
+Text is compared as wording.normalise() compares it (letters and digits,
 case-folded), so typography, hyphenation and text-transform do not matter.
 Generated text (list markers, footnote calls) and footnote bodies are left out
 of both sides; an image counts as one unit, ``#``.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .errors import BuildError, Problem
-from .verify import normalise
+from .wording import normalise
 
 KEY = 48  # units of text that identify where a page begins
 IMAGE = "#"  # the unit an image stands for (normalise() never yields it)

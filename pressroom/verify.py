@@ -22,7 +22,6 @@ import io
 import json
 import re
 import subprocess
-import unicodedata
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,16 +30,11 @@ from xml.etree import ElementTree as ET
 from .errors import Problem
 from .glyphs import missing_glyphs
 from .model import Block, Brief
+from .wording import normalise  # noqa: F401 (verify.normalise, as the other checks call it)
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "c": "urn:oasis:names:tc:opendocument:xmlns:container",
       "epub": "http://www.idpf.org/2007/ops"}
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).replace("\u00ad", "")
-    return _NOT_WORD.sub("", text).casefold()
 
 
 def _excerpt(text: str, n: int = 60) -> str:

@@ -5,3 +5,8 @@ edition is one entry here.
 """
 
 EDITIONS = ("pdf", "epub", "html")
+
+#: The PDF profiles: the page of the edition tree each is laid out from, and the stylesheets
+#: it adds to the print sheets. Here, not in html.py, so that the PDF worker and the command
+#: line can name them without importing the HTML edition (Markdown, Jinja).
+PAGES = {"screen": ("print.html", []), "print": ("print-profile.html", ["press.css"])}

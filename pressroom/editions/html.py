@@ -15,11 +15,12 @@ from ..manuscript import logo_file
 from ..project import Project
 from ..model import Brief
 from ..resources import Files, read, style_assets
+from . import PAGES
 
 WEB_SHEETS = ["fonts.css", "reading.css"]
 PRINT_SHEETS = ["fonts.css", "print.css"]
 #: The PDF profiles: the page of the edition tree each is made from, and the sheets it adds.
-PROFILES = {"screen": ("print.html", []), "print": ("print-profile.html", ["press.css"])}
+PROFILES = PAGES
 LOGO = "assets/logo.svg"
 _ARMENIAN = re.compile("[\u0530-\u058f\ufb13-\ufb17]")
 

@@ -33,7 +33,7 @@ from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
 from . import pdftags
-from .html import PROFILES as PAGES
+from . import PAGES
 
 BLEED_MM = 3.0
 PT_PER_MM = 72 / 25.4
