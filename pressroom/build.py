@@ -109,7 +109,7 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     common = files | {*brief.sources, *(i.source for i in brief.images)}
     if project.house_file.is_file():
         common.add(project.house_file)
-    base = (project.build_dir / brief.slug).resolve().as_uri() + "/"
+    base = pdf.tree_url(brief.slug)
     stats = {} if stats is None else stats
     screen = pdf.submit(brief, tree, base, pdf="pdf" in formats)
     if "epub" in formats:  # all but the page numbers, while the PDF is laid out

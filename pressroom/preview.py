@@ -70,7 +70,7 @@ class Preview:
                 briefs, warnings = manuscript.load(self.project, str(self.location))
                 brief = briefs[0]
                 tree = html.tree(brief, self.project)
-                base = (self.project.build_dir / brief.slug).resolve().as_uri() + "/"
+                base = pdf.tree_url(brief.slug)
                 document = pdf.layout(brief, tree, base)  # the page numbers of every edition
                 self.tree = html.paginate(brief, tree, pages.starts(document))
                 timings = {"html": time.perf_counter() - start}

@@ -252,7 +252,7 @@ def _laid_out_garbage(project, first_brief) -> list[str]:
     gc.collect()
     gc.disable()
     try:
-        document = pdf.layout(first_brief, tree, "file:///pressroom/x/")
+        document = pdf.layout(first_brief, tree, pdf.tree_url(first_brief.slug))
         assert len(document.pages) >= 4
         del document
         gc.set_debug(gc.DEBUG_SAVEALL)

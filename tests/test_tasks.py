@@ -63,12 +63,13 @@ def test_check_without_outputs_says_to_build(tmp_path):
     assert result.returncode == 3 and "invoke build" in result.stderr
 
 
-def test_two_clean_builds_are_byte_identical(tmp_path):
+@pytest.mark.parametrize("slug", [FIRST, "sample-brief-corridors"])  # the second has images
+def test_two_clean_builds_in_different_folders_are_byte_identical(tmp_path, slug):
     for name in ("a", "b"):
-        assert invoke("build", "--brief", FIRST, "--format", "pdf,epub",
+        assert invoke("build", "--brief", slug, "--format", "pdf,epub",
                       build_dir=tmp_path / name).returncode == 0
     for suffix in (".pdf", ".epub"):
-        assert (tmp_path / "a" / (FIRST + suffix)).read_bytes() == (tmp_path / "b" / (FIRST + suffix)).read_bytes()
+        assert (tmp_path / "a" / (slug + suffix)).read_bytes() == (tmp_path / "b" / (slug + suffix)).read_bytes()
 
 
 def test_a_writers_mistake_leaves_the_last_good_outputs(scratch, tmp_path):

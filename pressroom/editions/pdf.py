@@ -82,6 +82,14 @@ def _failed(brief: Brief, exc: Exception) -> BuildError:
                               "run with --debug for details", brief.sources[0].as_posix()))
 
 
+def tree_url(slug: str) -> str:
+    """The address an edition tree is laid out at: the same wherever ``build/`` is. WeasyPrint
+    names each image after its URL, so an address with the build folder in it would make the
+    PDF of a brief with images depend on where it was built. The fetcher serves the tree from
+    memory; nothing is ever read at this address."""
+    return f"file:///pressroom/{slug}/"
+
+
 def fonts_key(files: Files, base_url: str) -> tuple:
     """What the fonts of an edition tree depend on: where it lives, its stylesheets and fonts."""
     key = [base_url]
