@@ -213,3 +213,49 @@ def test_invoke_build_says_what_it_skipped(tmp_path):
     assert "brief" in second.stdout and "warnings" in second.stdout  # the summary table
     forced = run("--force")
     assert forced.stdout.startswith(f"{FIRST}: made html (")
+
+
+def _age_manifest(project: Project, seconds: int = 5) -> None:
+    """As if the series had been built ``seconds`` later than its sources were last written."""
+    path = project.build_dir / cache.MANIFEST
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for brief in data["briefs"].values():
+        for entry in brief["editions"].values():
+            entry["hashed"] += seconds * 10**9
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _counting_digests(monkeypatch) -> list[str]:
+    read = []
+    real = cache.digest
+    monkeypatch.setattr(cache, "digest", lambda path: read.append(str(path)) or real(path))
+    return read
+
+
+def test_a_file_with_its_recorded_size_and_time_is_not_read_again(series, monkeypatch):
+    _age_manifest(series)
+    read = _counting_digests(monkeypatch)
+    again = pipeline.build(series, formats=FAST, jobs=1)
+    assert made(again) == set() and read == []
+
+
+def test_a_file_changed_to_the_same_size_is_read_again_and_rebuilt(series, monkeypatch):
+    _age_manifest(series)
+    section = series.source_dir / FIRST / "05-conclusion.md"
+    text = section.read_text(encoding="utf-8")
+    section.write_text(text.replace("Conclusion", "Conclusiom", 1), encoding="utf-8")  # same size
+    read = _counting_digests(monkeypatch)
+    again = pipeline.build(series, formats=FAST, jobs=1)
+    assert str(section) in read
+    assert made(again) == {(FIRST, e) for e in FAST}
+
+
+def test_a_file_modified_just_before_it_was_hashed_is_not_trusted_on_its_time(series, monkeypatch):
+    section = series.source_dir / FIRST / "05-conclusion.md"
+    append(section, "\nA new paragraph.\n")
+    assert made(pipeline.build(series, formats=FAST, jobs=1)) == {(FIRST, e) for e in FAST}
+    read = _counting_digests(monkeypatch)  # the section was written under a second before it was hashed
+    again = pipeline.build(series, formats=FAST, jobs=1)
+    assert made(again) == set()
+    assert str(section) in read
+    assert str(series.source_dir / SECOND / "05-conclusion.md") not in read  # copied: old times
