@@ -108,7 +108,7 @@ def load_yaml(text: str, where: str, problems, line_offset: int = 0):
                            "write plain key: value fields", where, excess[1] + 1 + line_offset)
             return None, {}
         node = yaml.compose(text, Loader=Loader)
-        data = yaml.load(text, Loader=Loader) if node is not None else {}
+        data = Loader("").construct_document(node) if node is not None else {}  # parsed once
     except _DuplicateKey as exc:
         problems.error("P103", f"the key '{exc.key}' appears twice", "keep one of them",
                        where, exc.line + line_offset)
