@@ -85,8 +85,15 @@ def layout_files(env: jinja2.Environment, layouts_dir: Path, name: str) -> set[P
             continue
         found.add(path)
         source, filename, _ = env.loader.get_source(env, current)
-        for ref in jinja2.meta.find_referenced_templates(env.parse(source, current, filename)):
-            if ref is None:
-                return {p for p in layouts_dir.rglob("*") if p.is_file()}
-            todo.append(ref)
+        refs = _references(env, source, current, filename)
+        if None in refs:
+            return {p for p in layouts_dir.rglob("*") if p.is_file()}
+        todo += refs
     return found
+
+
+@lru_cache(maxsize=256)
+def _references(env: jinja2.Environment, source: str, name: str, filename: str) -> tuple:
+    """The layouts one layout's source refers to (parsed once per text: every edition of every
+    brief renders the same layouts, and parsing them is most of what rendering them costs)."""
+    return tuple(jinja2.meta.find_referenced_templates(env.parse(source, name, filename)))
