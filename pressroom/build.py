@@ -1,7 +1,7 @@
 """The pipeline in one page: plan -> load -> validate -> render -> write -> record.
 
     plan = manifest.plan(locations, formats, options)    # hash inputs; parse nothing
-    for location, editions in plan.stale (one process per core):
+    for location, editions in plan.stale (several at once: threads, a PDF worker per core):
         brief = manuscript.load(project, location)       # read all, check all, raise once
         outputs = render(brief, project, editions)       # model -> bytes, in memory
         write(project.build_dir, brief, outputs)         # atomic; nothing half-written
@@ -111,28 +111,29 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
         common.add(project.house_file)
     base = pdf.tree_url(brief.slug)
     stats = {} if stats is None else stats
-    screen = pdf.submit(brief, tree, base, pdf="pdf" in formats)
-    if "epub" in formats:  # all but the page numbers, while the PDF is laid out
-        with inputs.recording() as files:
-            prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project))
-        used["epub"] = files
-    starts = _rendering(brief, "PDF", screen.starts)
-    stats["pdf"] = screen.page_count
-    press = pdf.submit(brief, tree, base, profile="print") if "pdf-print" in formats else None
     outputs: dict[str, bytes | Files] = {}
-    if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
-        outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
-        used["html"] = used["pdf"] = used["pdf-print"] = common
-    if "epub" in formats:
-        with inputs.recording() as files:
-            outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.finish(prepared, starts))
-        used["epub"] = common | used["epub"] | files
-    if "pdf" in formats:
-        outputs["pdf"] = screen.pdf()
-    if press is not None:  # the same pages, finished for the press
-        press.starts()
-        stats["pdf-print"] = press.page_count
-        outputs["pdf-print"] = press.pdf()
+    with worker.leased() as job:  # one worker of the pool, when several briefs are built at once
+        screen = job(pdf.submit(brief, tree, base, pdf="pdf" in formats))
+        if "epub" in formats:  # all but the page numbers, while the PDF is laid out
+            with inputs.recording() as files:
+                prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project))
+            used["epub"] = files
+        starts = _rendering(brief, "PDF", screen.starts)
+        stats["pdf"] = screen.page_count
+        press = job(pdf.submit(brief, tree, base, profile="print")) if "pdf-print" in formats else None
+        if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
+            outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
+            used["html"] = used["pdf"] = used["pdf-print"] = common
+        if "epub" in formats:
+            with inputs.recording() as files:
+                outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.finish(prepared, starts))
+            used["epub"] = common | used["epub"] | files
+        if "pdf" in formats:
+            outputs["pdf"] = screen.pdf()
+        if press is not None:  # the same pages, finished for the press
+            press.starts()
+            stats["pdf-print"] = press.page_count
+            outputs["pdf-print"] = press.pdf()
     return outputs
 
 
@@ -258,7 +259,13 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
 
 
 def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, jobs: int | None):
-    """Build the stale briefs, in parallel across cores when there are several; yield each report."""
+    """Build the stale briefs, several at once when there are several cores; yield each report.
+
+    Several at once: this process reads and renders the briefs to HTML and EPUB in threads, and
+    a :class:`worker.Pool` of one PDF worker per core lays them out and writes their PDFs. The
+    first worker imports WeasyPrint while this process reads the first briefs, then forks the
+    others. With ``PRESSROOM_WORKER=0``, a pool of forked processes builds each brief whole.
+    """
     work = list(plan.stale.items())
     if not work:
         return
@@ -269,8 +276,21 @@ def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, 
                 yield build_brief(project, location, editions, strict, options, plan.digests)
         worker.stop()  # one the command line started early
         return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
+    if worker.pooled():
+        with worker.Pool(jobs) as pool:
+            # one thread more than workers: a brief is read while the others are laid out
+            threads = ThreadPoolExecutor(max_workers=jobs + 1, initializer=pool.join)
+            try:
+                futures = [threads.submit(build_brief, project, location, editions, strict, options,
+                                          plan.digests) for location, editions in work]
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:  # interrupted: no new brief starts; the workers stop with the pool
+                threads.shutdown(wait=False, cancel_futures=True)
+        threads.shutdown()
+        return
     worker.stop()  # a worker started early by the command line: the pool's processes render
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
@@ -278,4 +298,3 @@ def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, 
                                plan.digests) for location, editions in work]
         for future in as_completed(futures):
             yield future.result()
-

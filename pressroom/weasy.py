@@ -162,3 +162,11 @@ def font_config(key):
 def forget_fonts() -> None:
     """Drop every shared FontConfiguration (their temporary folders go with them)."""
     _font_configs.clear()
+
+
+def disown_fonts() -> None:
+    """In a process forked from one that laid out pages: drop the inherited FontConfigurations
+    without removing their temporary folders, which still belong to the process forked from."""
+    for config in _font_configs.values():
+        config._folder = None
+    _font_configs.clear()

@@ -21,6 +21,13 @@ WeasyPrint; a build that renders nothing (nothing changed) or hands its briefs t
 processes stops it before it has imported anything. The worker is an interpreter without ``site`` (``-S``), given the build's
 ``sys.path``: the same modules, without processing every ``.pth`` file again.
 
+A build of several briefs at once uses a :class:`Pool` of workers, one per core: the build
+reads the briefs and makes their HTML and EPUBs in threads, each thread leasing a worker for a
+brief's layout and PDF (:func:`leased`). Only the pool's first worker starts an interpreter and
+imports WeasyPrint; it then forks the others (:class:`Clone`), which talk to the build over a
+Unix socket. A brief that fails after sending its job has the job's answers read and dropped
+(:meth:`Job.discard`), so the worker's next brief gets its own.
+
 The worker decides when Python's cycle collector runs. Its automatic full collections walk
 every box of the document several times during a layout (7 % of a 100-page render) and find
 almost nothing since the pages no longer form cycles (see :mod:`pressroom.weasy`). So the
@@ -35,11 +42,15 @@ import atexit
 import gc
 import os
 import pickle
+import queue
 import signal
+import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
+from contextlib import contextmanager
 
 _HEADER = struct.Struct("!Q")
 _BOOT = ("import sys; sys.path[:0] = sys.argv[1].split(sys.argv[2]); "
@@ -47,6 +58,7 @@ _BOOT = ("import sys; sys.path[:0] = sys.argv[1].split(sys.argv[2]); "
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _allowed = False
 _active: Worker | None = None
+_local = threading.local()  # .pool: the build's Pool (threads building several briefs); .worker: leased
 
 
 def early() -> None:
@@ -81,8 +93,102 @@ def wanted() -> bool:
 
 
 def active() -> Worker | None:
-    """The worker of this process (a process forked from the build, as a pool's, has none)."""
+    """The worker this thread's PDF jobs go to: the one it leased from the build's :class:`Pool`,
+    else the worker of this process (a process forked from the build, as a pool's, has none)."""
+    leased = getattr(_local, "worker", None)
+    if leased is not None:
+        return leased
     return _active if _active is not None and _active.owner == os.getpid() else None
+
+
+def pooled() -> bool:
+    """Whether a build of several briefs at once renders their PDFs in a :class:`Pool`."""
+    return os.environ.get("PRESSROOM_WORKER", "1") != "0"
+
+
+class Pool:
+    """PDF workers for a build of several briefs at once, one per core: the build's threads read,
+    check and render the briefs to HTML and EPUB in this process, and each thread leases a worker
+    (:func:`leased`) for a brief's layout and PDF.
+
+    Only the first worker starts an interpreter (the command line's, started early, if there is
+    one): once it has imported WeasyPrint, it forks the others (:class:`Clone`), which start
+    with WeasyPrint imported instead of each importing it on a core the build needs."""
+
+    def __init__(self, size: int):
+        global _active
+        if active() is not None:  # started early by the command line: already up
+            first, _active = _active, None
+        else:
+            first = Worker()
+        first.prepare()
+        self.workers: list[Worker] = [first]
+        self._folder = None
+        if size > 1:
+            self._folder = tempfile.mkdtemp(prefix="pressroom-")
+            address = os.path.join(self._folder, "clones")
+            self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._listener.bind(address)
+            self._listener.listen(size)
+            for _ in range(size - 1):
+                first.clone(address)
+                self.workers.append(Clone(first, self._listener))
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        for running in self.workers:
+            self._idle.put(running)
+
+    def join(self) -> None:
+        """Make this thread's briefs use the pool (a thread pool's initializer)."""
+        _local.pool = self
+
+    def take(self) -> Worker:
+        return self._idle.get()
+
+    def give(self, running: Worker) -> None:
+        self._idle.put(running)
+
+    def close(self) -> None:
+        if self._folder is not None:
+            self._listener.close()
+            import shutil
+
+            shutil.rmtree(self._folder, ignore_errors=True)
+        for running in reversed(self.workers):
+            running.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+@contextmanager
+def leased():
+    """``with leased() as jobs:`` the block's PDF jobs go to one worker of this thread's pool,
+    if it has one. Jobs passed to ``jobs(...)`` that the block leaves unread because it failed
+    are read to their end, so that the worker's next job gets its own answers."""
+    pool = getattr(_local, "pool", None)
+    running = pool.take() if pool is not None else None
+    if running is not None:
+        _local.worker = running
+    submitted: list = []
+
+    def add(job):
+        submitted.append(job)
+        return job
+
+    try:
+        yield add
+    except BaseException:
+        for job in submitted:
+            job.discard()
+        raise
+    finally:
+        if running is not None:
+            _local.worker = None
+            pool.give(running)
 
 
 class Worker:
@@ -109,28 +215,40 @@ class Worker:
         answered in the order they were sent; read each one's answers in that order."""
         self.prepare()
         self._given = True
-        data = pickle.dumps((brief, files, base_url, pdf, profile), protocol=pickle.HIGHEST_PROTOCOL)
+        self._send(pickle.dumps((brief, files, base_url, pdf, profile), pickle.HIGHEST_PROTOCOL))
+        return Job(self, pdf)
+
+    def clone(self, address: str) -> None:
+        """Have the worker fork a copy of itself once it has imported WeasyPrint; the copy
+        connects to the Unix socket at ``address`` (see :class:`Clone`)."""
+        self.prepare()
+        self._send(pickle.dumps(("clone", address)))
+
+    def _send(self, data: bytes) -> None:
         # the worker may still be importing WeasyPrint: a thread waits on the pipe, not the build
         if self._sender is not None:
             self._sender.join()  # the previous job is read by now, or about to be: one writer at a time
         self._sender = threading.Thread(target=_write, args=(self._jobs, data), daemon=True)
         self._sender.start()
-        return Job(self, pdf)
 
     def receive(self, expected: str):
-        from .errors import BuildError, Problem
-
-        message = _read(self._results)
-        if message is None:
-            raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
-                                     "run again; set PRESSROOM_WORKER=0 to render in one process"))
-        kind, value = pickle.loads(message)
+        kind, value = self.next()
         if kind == expected:
             return value
         if kind == "error":
             error_type, problems = value
             raise error_type(problems)
         raise RuntimeError(f"the PDF worker failed:\n{value}")
+
+    def next(self) -> tuple[str, object]:
+        """The worker's next answer: ``starts``, ``pdf``, ``error`` or ``crash`` and its value."""
+        from .errors import BuildError, Problem
+
+        message = _read(self._results)
+        if message is None:
+            raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
+                                     "run again; set PRESSROOM_WORKER=0 to render in one process"))
+        return pickle.loads(message)
 
     def close(self) -> None:
         # whatever it is doing (starting, importing, rendering for a build that failed), stop it:
@@ -148,23 +266,87 @@ class Worker:
         self.process.wait()
 
 
+class Clone(Worker):
+    """A worker forked by another (``parent``) once that one has imported WeasyPrint, talking to
+    the build over one Unix socket. It is the parent worker's child, not the build's: it is
+    stopped by signal and, like the parent, exits when the build closes its connection."""
+
+    def __init__(self, parent: Worker, listener: socket.socket):
+        self.parent, self.listener = parent, listener
+        self.process, self.pid, self.owner = None, None, os.getpid()
+        self._jobs = self._results = -1  # until the clone has connected
+        self._sender: threading.Thread | None = None
+        self._prepared, self._given = True, False
+
+    def _connect(self) -> None:
+        from .errors import BuildError, Problem
+
+        self.listener.settimeout(0.5)
+        while self.pid is None:
+            try:
+                connection, _ = self.listener.accept()
+            except socket.timeout:
+                if self.parent.process.poll() is None:
+                    continue
+                raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
+                                         "run again; set PRESSROOM_WORKER=0 to render in one "
+                                         "process")) from None
+            connection.setblocking(True)
+            self._jobs = self._results = connection.detach()
+            self.pid = self.next()[1]  # its first word: its process id
+
+    def submit(self, *args, **kwargs) -> Job:
+        self._connect()
+        return super().submit(*args, **kwargs)
+
+    def close(self) -> None:
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGTERM if self._given else signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self._jobs >= 0:
+            os.close(self._jobs)
+            self._jobs = self._results = -1
+
+
 class Job:
     """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written."""
 
     def __init__(self, worker: Worker, pdf: bool):
-        self.worker, self._pdf = worker, pdf
+        self.worker = worker
+        self.owed = 2 if pdf else 1  # answers still to read: the starts, then the PDF
         self._starts = None
         self.page_count = 0
 
     def starts(self):
         if self._starts is None:
-            self._starts, self.page_count = self.worker.receive("starts")
+            self._starts, self.page_count = self._receive("starts")
         return self._starts
 
     def pdf(self) -> bytes:
         self.starts()
-        data = self.worker.receive("pdf")
-        return data
+        return self._receive("pdf")
+
+    def _receive(self, expected: str):
+        try:
+            value = self.worker.receive(expected)
+        except BaseException:
+            self.owed = 0  # a failed job has nothing more to say (a dead worker, nothing at all)
+            raise
+        self.owed -= 1
+        return value
+
+    def discard(self) -> None:
+        """Read what the worker still owes for this job, for a brief that failed meanwhile."""
+        while self.owed:
+            self.owed -= 1
+            try:
+                kind, _ = self.worker.next()
+            except Exception:  # it stopped: there is nothing more to read
+                kind = "error"
+            if kind in ("error", "crash"):
+                self.owed = 0
 
 
 class started:
@@ -224,6 +406,25 @@ def _read(fd: int) -> bytes | None:
 
 # --------------------------------------------------------------------------- the child
 
+def _clone(address: str, jobs: int, results: int) -> tuple[int, int]:  # pragma: no cover
+    """Fork: the worker goes on with its ``jobs`` and ``results``; the copy connects to
+    ``address``, says its process id, and reads jobs from and writes results to that socket."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the system reaps the copies
+    if os.fork():
+        return jobs, results
+    from . import weasy
+
+    weasy.disown_fonts()  # their folders are the worker's
+    os.close(jobs)
+    if results != jobs:
+        os.close(results)
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(address)
+    channel = connection.detach()
+    _write(channel, pickle.dumps(("pid", os.getpid())))
+    return channel, channel
+
+
 def serve():  # pragma: no cover (runs in the worker)
     """Import WeasyPrint, then render each job from stdin until the build closes it. Never returns."""
     jobs, results = 0, os.dup(1)
@@ -244,8 +445,13 @@ def serve():  # pragma: no cover (runs in the worker)
         if not message:
             message = _read(jobs)
         while message is not None:
-            brief, files, base_url, wanted_pdf, profile = pickle.loads(message)
+            request = pickle.loads(message)
             del message
+            if isinstance(request[0], str):  # ("clone", address)
+                jobs, results = _clone(request[1], jobs, results)
+                message = _read(jobs)
+                continue
+            brief, files, base_url, wanted_pdf, profile = request
             try:
                 laid_out = pdf.LaidOut(brief, files, base_url, profile)
                 _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count))))

@@ -259,3 +259,27 @@ def test_a_file_modified_just_before_it_was_hashed_is_not_trusted_on_its_time(se
     assert made(again) == set()
     assert str(section) in read
     assert str(series.source_dir / SECOND / "05-conclusion.md") not in read  # copied: old times
+
+
+def test_briefs_built_together_are_byte_for_byte_those_built_one_after_another(tmp_path, monkeypatch):
+    """Together: threads here and a pool of PDF workers (or forked processes with
+    PRESSROOM_WORKER=0); one after another: all in this process. Same bytes, and each brief's
+    recorded inputs are its own."""
+    project = two_briefs(tmp_path)
+    made_in = {}
+    for name, jobs, flag in (("alone", 1, "1"), ("pool", 2, "1"), ("forked", 2, "0")):
+        monkeypatch.setenv("PRESSROOM_WORKER", flag)
+        there = Project(project.root, project.root / name)
+        assert made(pipeline.build(there, jobs=jobs)) == {
+            (b, e) for b in (FIRST, SECOND) for e in ("html", "pdf", "epub")}
+        made_in[name] = there.build_dir
+    for brief in (FIRST, SECOND):
+        for suffix in (".pdf", ".epub", "/index.html", "/print.html"):
+            outputs = {(d / (brief + suffix)).read_bytes() for d in made_in.values()}
+            assert len(outputs) == 1, brief + suffix
+    assert (made_in["pool"] / f"{FIRST}.pdf").read_bytes() != (made_in["pool"] / f"{SECOND}.pdf").read_bytes()
+    entries = json.loads((made_in["pool"] / ".manifest.json").read_text())["briefs"]
+    for location, entry in entries.items():
+        other = SECOND if location.endswith(FIRST) else FIRST
+        for edition in entry["editions"].values():
+            assert not any(f"/{other}/" in path for path in edition["inputs"]), location

@@ -285,3 +285,71 @@ def test_a_rebuild_with_nothing_to_do_imports_no_weasyprint_in_any_process(tmp_p
     assert "| pressroom.build" in again  # the check sees the build's imports...
     assert "| pressroom.worker" in again  # ...and the worker's, started early and stopped unused
     assert "| weasyprint" not in again and "| markdown_it" not in again
+
+
+# --------------------------------------------------------------------------- several briefs at once
+
+def _stopped(pid: int) -> bool:
+    """Whether a process has ended (a zombie nobody reaps has ended too)."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return any(line.startswith("State:") and "Z" in line.split()[1] for line in status)
+    except FileNotFoundError:
+        return True
+
+
+def _another(brief):
+    import dataclasses
+
+    return dataclasses.replace(brief, metadata=dataclasses.replace(
+        brief.metadata, title="Another title, so that its PDF is another"))
+
+
+def test_a_pool_forks_its_second_worker_renders_with_both_and_stops_them(project, first_brief):
+    import time
+
+    tree = html.tree(first_brief, project)
+    base = pdf.tree_url(first_brief.slug)
+    job = {k: v for k, v in tree.items() if k != "index.html"}
+    with worker.Pool(2) as pool:
+        first, clone = pool.take(), pool.take()
+        assert isinstance(clone, worker.Clone) and first.process is not None
+        answers = [running.submit(first_brief, job, base) for running in (first, clone)]
+        made = [a.pdf() for a in answers]
+        assert clone.pid not in (None, first.pid, os.getpid())
+        parent = open(f"/proc/{clone.pid}/status").read().split("PPid:")[1].split()[0]
+        assert int(parent) == first.pid  # forked by the first worker, not started afresh
+    assert made[0] == made[1] == pdf.LaidOut(first_brief, tree, base).pdf()
+    deadline = time.monotonic() + 10
+    while not (_stopped(clone.pid) and first.process.returncode is not None):
+        assert time.monotonic() < deadline, "a worker of the pool outlived it"
+        time.sleep(0.05)
+
+
+def test_a_job_left_unread_by_a_failed_brief_is_drained_before_the_next(project, first_brief,
+                                                                         monkeypatch):
+    """A brief that fails after its job was sent (its EPUB, say) must not hand its answers to the
+    next brief the worker lays out; sabotaged, the check sees the next brief get them."""
+    other = _another(first_brief)
+    trees = {b.slug + b.metadata.title: html.tree(b, project) for b in (first_brief, other)}
+    base = pdf.tree_url(first_brief.slug)
+    files = [{k: v for k, v in t.items() if k != "index.html"} for t in trees.values()]
+    expected = pdf.LaidOut(other, list(trees.values())[1], base).pdf()
+
+    def next_pdf(drain: bool) -> bytes:
+        running = worker.Worker()
+        try:
+            monkeypatch.setattr(worker, "_active", running)
+            if not drain:
+                monkeypatch.setattr(worker.Job, "discard", lambda self: None)
+            with pytest.raises(RuntimeError):
+                with worker.leased() as job:
+                    job(pdf.submit(first_brief, files[0], base))
+                    raise RuntimeError("the EPUB could not be made")
+            return pdf.submit(other, files[1], base).pdf()
+        finally:
+            monkeypatch.undo()
+            running.close()
+
+    assert next_pdf(drain=True) == expected
+    assert next_pdf(drain=False) != expected  # the first brief's PDF, read as the second's

@@ -168,6 +168,9 @@ class LaidOut:
     def pdf(self) -> bytes:
         return write(self.brief, self.document, self.profile)
 
+    def discard(self) -> None:
+        """Nothing to read: made here (a worker's job reads what it still owes)."""
+
 
 def submit(brief: Brief, files: Files, base_url: str, pdf: bool = True, profile: str = "screen"):
     """Lay out the profile's page (and write the PDF if ``pdf``): in the PDF worker when one runs,
