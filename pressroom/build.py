@@ -243,7 +243,7 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
             progress(report)
         if not report.failure:
             manifest.record(report.location, report.slug, report.warnings, report.manifest)
-    if plan.stale:
+    if plan.stale or manifest.revisions_changed():
         manifest.save()
     result = Result(briefs=[reports[loc] for loc in locations], seconds=time.perf_counter() - start)
     for report in result.briefs:

@@ -127,9 +127,13 @@ class Manifest:
 
     def __init__(self, build_dir: Path):
         self.path = build_dir / MANIFEST
+        self.revisions: dict = {}  # gitinfo's answers as loaded: a build that asks git again saves
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             self.briefs: dict = data["briefs"] if data.get("schema") == SCHEMA else {}
+            if data.get("schema") == SCHEMA:
+                gitinfo.remember(data.get("revisions"))
+                self.revisions = gitinfo.known()
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             self.briefs = {}
 
@@ -179,10 +183,17 @@ class Manifest:
             else:
                 brief["editions"][edition] = entry
 
+    def revisions_changed(self) -> bool:
+        """Whether git was asked again (a commit, an edit): a build with nothing to render saves
+        the answers all the same, so that the next one need not ask."""
+        return gitinfo.known() != self.revisions
+
     def save(self) -> None:
         from .writers import write_file
 
-        text = json.dumps({"schema": SCHEMA, "briefs": self.briefs}, indent=1, sort_keys=True)
+        self.revisions = gitinfo.known()
+        text = json.dumps({"schema": SCHEMA, "briefs": self.briefs, "revisions": self.revisions},
+                          indent=1, sort_keys=True)
         write_file(self.path, text.encode("utf-8"))
 
 
