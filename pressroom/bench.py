@@ -256,6 +256,16 @@ def series_round(root: Path, work: Path, samples: dict) -> None:
 
 # --------------------------------------------------------------------------- the task
 
+def compiled() -> None:
+    """Byte-compile Pressroom's own modules and tasks.py before measuring, as WeasyPrint's were
+    when pip installed it: where PYTHONDONTWRITEBYTECODE is set (this machine's images set it),
+    Python would otherwise compile them from source in every process measured."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "pressroom"), quiet=2)
+    compileall.compile_file(str(ROOT / "tasks.py"), quiet=2)
+
+
 def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=None,
         readme: Path | None = None, say=print) -> dict:
     started, load = time.perf_counter(), os.getloadavg()
@@ -263,6 +273,7 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
     chosen = runs
     runs = runs or (QUICK_RUNS if quick else RUNS)
     bench_dir = build_dir / "bench"
+    compiled()
     measured = []
     for times in sizes:
         brief = scaled_brief(times, bench_dir / "briefs")

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,14 @@ def test_results_give_ratios_to_the_same_runs_baseline_and_the_series_speedup(tm
     assert data["series"]["speedup"] == 8.0 / 4.1
     assert data["targets"][-1]["met"] and "briefs together" in data["targets"][-1]["target"]
     assert "one after another" in bench.table(data)
+
+
+def test_the_bench_measures_byte_compiled_code_as_the_baseline_is():
+    """WeasyPrint's modules were compiled by pip; Pressroom's are compiled before measuring, even
+    where PYTHONDONTWRITEBYTECODE would have every process compile them from source."""
+    import importlib.util
+
+    cached = Path(importlib.util.cache_from_source(str(ROOT / "pressroom" / "build.py")))
+    cached.unlink(missing_ok=True)
+    bench.compiled()
+    assert cached.is_file() and cached.stat().st_mtime >= (ROOT / "pressroom" / "build.py").stat().st_mtime
