@@ -268,10 +268,12 @@ def clean(c):
 
 @task(help={"k": "only tests matching this expression", "x": "stop at the first failure"})
 def test(c, k=None, x=False):
-    """Run the whole test suite (pytest)."""
-    args = ["python", "-m", "pytest", "-q"]
+    """Run the whole test suite (pytest), with the interpreter Invoke runs in (the venv's)."""
+    import shlex
+
+    args = [sys.executable, "-m", "pytest", "-q"]
     if k:
-        args += ["-k", repr(k)]
+        args += ["-k", k]
     if x:
         args.append("-x")
-    c.run(" ".join(args), pty=False)
+    c.run(shlex.join(args), pty=False)

@@ -99,3 +99,17 @@ def test_a_failed_render_leaves_the_last_good_outputs(scratch, monkeypatch):
     after = {p: p.read_bytes() for p in scratch.build_dir.rglob("*") if p.is_file()}
     assert after == before  # neither the new PDF nor the new HTML were written
     assert not list(scratch.build_dir.glob(".*.tmp"))  # no temporary file left
+
+
+def test_invoke_test_runs_pytest_with_invokes_own_interpreter(tmp_path):
+    """`.venv/bin/invoke test` (the Quick start) works with no venv on PATH: the `python` found
+    there (if any) has neither pytest nor Pressroom's libraries."""
+    (tmp_path / "python").write_text("#!/bin/sh\necho 'not the venv python' >&2; exit 7\n")
+    (tmp_path / "python").chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}:/usr/bin:/bin"}
+    env.pop("VIRTUAL_ENV", None)
+    result = subprocess.run([sys.executable, "-m", "invoke", "test", "-k",
+                             "test_quick_start_is_two_commands"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
