@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WHOLE = ("bare", "bare_ua", "full", "pdf", "epub", "html", "noop")
+WHOLE = ("bare", "bare_ua", "full", "pdf", "epub", "html", "noop", "floor")
 WARM = ("warm_bare", "warm")
 LABELS = {
     "bare": "WeasyPrint alone: python -m weasyprint print.html (baseline)",
@@ -24,6 +24,7 @@ LABELS = {
     "epub": "invoke build --format epub",
     "html": "invoke build --format html",
     "noop": "invoke build again, nothing changed",
+    "floor": "Python and Invoke alone: python -m invoke --version (under any invoke command)",
     "warm_bare": "warm: WeasyPrint renders print.html (baseline)",
     "warm": "warm: rebuild after an edit (preview)",
 }
@@ -64,11 +65,15 @@ def results(sizes: list, runs: int, quick: bool, started: float, load: tuple,
             if name in size.peaks:
                 measures[name]["peak_mib"] = statistics.median(size.peaks[name]) / 2**20
                 measures[name]["cpu"] = statistics.median(size.cpu[name])
+                if getattr(size, "trees", {}).get(name):
+                    measures[name]["tree_mib"] = statistics.median(size.trees[name]) / 2**20
         for name, entry in measures.items():
             entry["ratio"] = entry["median"] / measures["warm_bare" if name in WARM else "bare"]["median"]
             if "peak_mib" in entry:
                 entry["peak_ratio"] = entry["peak_mib"] / measures["bare"]["peak_mib"]
                 entry["cpu_ratio"] = entry["cpu"] / measures["bare"]["cpu"]
+            if "tree_mib" in entry and "tree_mib" in measures["bare"]:
+                entry["tree_ratio"] = entry["tree_mib"] / measures["bare"]["tree_mib"]
         data["sizes"][f"x{size.times}"] = {"times": size.times, "brief": size.slug, "runs": size.runs,
                                            "sections": len(list(size.brief.glob("*.md"))),
                                            "pages": size.pages, "measures": measures}
@@ -142,8 +147,9 @@ def table(data: dict) -> str:
              f"Python {m['python']}, WeasyPrint {m['weasyprint']}. {data['date']}, commit "
              f"{data['commit'] or '?'}; medians of the runs given for each brief; load average "
              f"{data['load']['before'][0]:.1f} before, {data['load']['after'][0]:.1f} after.", ""]
-    lines += ["| brief | what | median s | min–max s | × baseline | peak MiB (× baseline) "
-              "| CPU s (× baseline) |", "|---|---|---:|---:|---:|---:|---:|"]
+    lines += ["| brief | what | median s | min–max s | × baseline | peak MiB, largest process "
+              "(× baseline) | peak MiB, all processes (× baseline) | CPU s (× baseline) |",
+              "|---|---|---:|---:|---:|---:|---:|---:|"]
     for key, size in data["sizes"].items():
         where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages; {size['runs']} runs)"
         for name in WHOLE + WARM:
@@ -151,9 +157,10 @@ def table(data: dict) -> str:
                 continue
             e = size["measures"][name]
             peak = f"{e['peak_mib']:.0f} ({e['peak_ratio']:.2f})" if "peak_mib" in e else ""
+            tree = f"{e['tree_mib']:.0f} ({e['tree_ratio']:.2f})" if "tree_ratio" in e else ""
             cpu = f"{e['cpu']:.2f} ({e['cpu_ratio']:.2f})" if "cpu" in e else ""
             lines.append(f"| {where} | {LABELS[name]} | {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} "
-                         f"| {e['ratio']:.2f} | {peak} | {cpu} |")
+                         f"| {e['ratio']:.2f} | {peak} | {tree} | {cpu} |")
             where = ""
     if "series" in data:
         s = data["series"]
@@ -161,7 +168,7 @@ def table(data: dict) -> str:
             e = s[name]
             lines.append(f"| {s['briefs']} × ×1 | {name.replace('_', ' ')} "
                          f"(`build(jobs={1 if name == 'one_after_another' else 'cores'})`) "
-                         f"| {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} | | | |")
+                         f"| {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} | | | | |")
     lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in data["targets"]:
         lines.append(f"| {t['target']} | {t['value']:.2f} | {t['limit']:.2f} | {'yes' if t['met'] else 'NO'} |")

@@ -32,6 +32,7 @@ def test_a_quick_bench_runs_end_to_end_and_its_json_is_complete(tmp_path):
         assert entry["ratio"] > 0, name
         if name in bench.WHOLE:
             assert entry["peak_mib"] > 0 and entry["peak_ratio"] > 0, name
+            assert entry["tree_mib"] >= entry["peak_mib"] and entry["tree_ratio"] > 0, name
     assert size["measures"]["bare"]["ratio"] == 1.0
     names = {t["target"] for t in data["targets"]}
     assert {"full build ×1", "PDF only ×1", "no-op rebuild (s) ×1", "warm rebuild ×1"} <= names
@@ -106,3 +107,23 @@ def test_the_bench_measures_byte_compiled_code_as_the_baseline_is():
     cached.unlink(missing_ok=True)
     bench.compiled()
     assert cached.is_file() and cached.stat().st_mtime >= (ROOT / "pressroom" / "build.py").stat().st_mtime
+
+
+def test_the_memory_of_a_process_tree_counts_every_process_in_it(tmp_path):
+    """The bench's "all processes" peak: a parent and the child it started, each holding 80 MiB."""
+    hold = "data = bytes(range(256)) * (80 << 12); print('ready', flush=True); sys.stdin.read()"
+    child = f"import subprocess, sys; {hold}"
+    parent = (f"import subprocess, sys; c = subprocess.Popen([sys.executable, '-c', {child!r}], "
+              f"stdout=subprocess.PIPE, stdin=subprocess.PIPE); c.stdout.readline(); {hold}")
+    process = subprocess.Popen([sys.executable, "-c", parent], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE)
+    try:
+        assert process.stdout.readline() == b"ready\n"
+        with open(f"/proc/{process.pid}/statm") as statm:
+            alone = int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        total = bench.tree_resident(process.pid)
+        assert alone >= 80 << 20
+        assert total >= alone + (80 << 20)  # the child's 80 MiB too
+    finally:
+        process.kill()
+        process.wait()
