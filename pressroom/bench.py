@@ -77,28 +77,62 @@ def scaled_brief(times: int, briefs_dir: Path, source: Path | None = None) -> Pa
 
 # --------------------------------------------------------------------------- running
 
+#: Runs one measured command: a small interpreter (no ``site``) that forks and execs it, then
+#: says its process id and, once it has ended, its wall seconds, exit status, peak resident KiB
+#: and CPU seconds. Linux starts a forked process's peak at its parent's resident set, so a
+#: command started by the bench itself would carry the bench's memory in its peak.
+_LAUNCH = """\
+import os, sys, time
+null = os.open(os.devnull, os.O_WRONLY)
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.dup2(null, 1)
+        os.execvp(sys.argv[1], sys.argv[1:])
+    finally:
+        os._exit(127)
+os.write(1, b"%d\\n" % pid)
+_, status, usage = os.wait4(pid, 0)
+seconds = time.perf_counter() - start
+os.write(1, b"%r %d %d %r\\n" % (seconds, os.waitstatus_to_exitcode(status), usage.ru_maxrss,
+                                 usage.ru_utime + usage.ru_stime))
+"""
+
+
 def run_process(args: list[str], env: dict | None = None) -> tuple[float, int, float, int]:
     """Run a command to its end; return wall seconds, the peak resident bytes of the largest
     process of its tree (what ``/usr/bin/time`` reports), the CPU seconds of the whole tree, and
     the peak of the whole tree's resident bytes at once (sampled every ``SAMPLE_EVERY`` s)."""
-    with open(os.devnull, "wb") as null, _tempfile() as errors:
-        start = time.perf_counter()
-        process = subprocess.Popen(args, cwd=ROOT, env=env, stdout=null, stderr=errors)
+    import select
+
+    with _tempfile() as errors:
+        launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCH, *args], cwd=ROOT, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=errors, bufsize=0)
+        said = b""
         tree = 0
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            tree = max(tree, tree_resident(process.pid))
-            time.sleep(SAMPLE_EVERY)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        if process.returncode != 0:
+        while said.count(b"\n") < 2:
+            if said.count(b"\n") == 1:  # the command runs: how much of the machine it holds now
+                tree = max(tree, tree_resident(int(said.split()[0])))
+            ready, _, _ = select.select([launcher.stdout], [], [], SAMPLE_EVERY)
+            if ready:
+                chunk = os.read(launcher.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                said += chunk
+        launcher.stdout.close()
+        launcher.wait()
+        lines = said.split(b"\n")
+        if launcher.returncode != 0 or len(lines) < 3:
+            raise BenchError(f"{' '.join(args)} could not be run")
+        seconds, status, peak_kib, cpu = lines[1].split()
+        if int(status) != 0:
             errors.seek(0)
-            raise BenchError(f"{' '.join(args)} failed ({process.returncode}):\n"
+            raise BenchError(f"{' '.join(args)} failed ({int(status)}):\n"
                              + errors.read().decode(errors="replace")[-2000:])
-    largest = usage.ru_maxrss * 1024  # Linux: KiB
-    return seconds, largest, usage.ru_utime + usage.ru_stime, max(tree, largest)
+    largest = int(peak_kib) * 1024  # Linux: KiB
+    return float(seconds), largest, float(cpu), max(tree, largest)
 
 
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096

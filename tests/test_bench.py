@@ -127,3 +127,18 @@ def test_the_memory_of_a_process_tree_counts_every_process_in_it(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_measured_command_does_not_carry_the_benchs_own_memory():
+    """Linux starts a forked process's peak at its parent's resident set: a bench holding 300 MiB
+    (a long PDF read back, say) would have reported that much for `python -c pass`."""
+    held = bytes(range(256)) * (300 << 12)
+    seconds, largest, cpu, tree = bench.run_process([sys.executable, "-c", "pass"])
+    assert len(held) == 300 << 20
+    assert 0 < largest < 100 << 20 and 0 < tree < 100 << 20
+    assert 0 < seconds and 0 < cpu
+
+
+def test_a_failing_measured_command_is_reported_with_its_errors():
+    with pytest.raises(bench.BenchError, match=r"failed \(3\):\n.*boom"):
+        bench.run_process([sys.executable, "-c", "import sys; print('boom', file=sys.stderr); sys.exit(3)"])
