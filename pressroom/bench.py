@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -104,8 +105,6 @@ def run_process(args: list[str], env: dict | None = None) -> tuple[float, int, f
     """Run a command to its end; return wall seconds, the peak resident bytes of the largest
     process of its tree (what ``/usr/bin/time`` reports), the CPU seconds of the whole tree, and
     the peak of the whole tree's resident bytes at once (sampled every ``SAMPLE_EVERY`` s)."""
-    import select
-
     with _tempfile() as errors:
         launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCH, *args], cwd=ROOT, env=env,
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
