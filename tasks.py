@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 if "build" in sys.argv[1:]:  # Invoke is loading this file for a build: the PDF worker starts now
-    from pressroom import worker
+    from pressroom.execution import worker
 
     worker.early()
 
@@ -30,22 +30,9 @@ def _project():
     return Project(ROOT, Path(build_dir).resolve() if build_dir else None)
 
 
-def _papers():
-    from pressroom.model import PAPERS
-
-    return PAPERS
-
-
-def _formats(value: str | None):
-    from pressroom.editions import EDITIONS
-
-    if not value:
-        return EDITIONS
-    chosen = tuple(f.strip().lower() for f in value.split(",") if f.strip())
-    unknown = [f for f in chosen if f not in EDITIONS]
-    if unknown:
-        raise Exit(f"pressroom: unknown format {', '.join(unknown)}; choose from {', '.join(EDITIONS)}", 2)
-    return chosen
+def _formats(value: str | None) -> tuple[str, ...]:
+    """``--format pdf,epub`` as a tuple of names (the library checks them)."""
+    return tuple(f.strip().lower() for f in (value or "").split(",") if f.strip())
 
 
 def _terminate(signum, frame):
@@ -100,25 +87,18 @@ def _warn(warnings):
 def build(c, brief=None, format=None, strict=False, debug=False, force=False, jobs=0,
           profile="screen", paper=None):
     """Build the PDF, EPUB and HTML editions of every brief (or one) into build/; unchanged ones are skipped."""
-    from pressroom import worker
     from pressroom.build import build as run_build
-    from pressroom.build import editions
-    from pressroom.editions import PAGES as PROFILES
+    from pressroom.build import options_for
     from pressroom.errors import PressroomError
+    from pressroom.execution import worker
     from pressroom.report import progress_line, table
 
     worker.allow()  # a second interpreter imports WeasyPrint while the sources are read
-    profiles = tuple(dict.fromkeys(p.strip().lower() for p in profile.split(",") if p.strip()))
-    unknown = [p for p in profiles if p not in PROFILES]
-    if unknown or not profiles:
-        raise Exit(f"pressroom: unknown profile {', '.join(unknown)}; choose from {', '.join(PROFILES)}", 2)
-    if paper is not None and paper.lower() not in _papers():
-        raise Exit(f"pressroom: unknown paper {paper}; choose from {', '.join(_papers())}", 2)
-    options = {"paper": paper.lower()} if paper else None
 
     def run():
+        names, options = options_for(_formats(format), _formats(profile), paper)
         try:
-            return run_build(_project(), brief, editions(_formats(format), profiles), strict,
+            return run_build(_project(), brief, names, strict,
                              lambda report: print(progress_line(report), flush=True),
                              force=force, options=options, jobs=jobs or None)
         except PressroomError as error:
@@ -138,7 +118,8 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
             "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
 def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
     """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
-    from pressroom import lint, manuscript, verify
+    from pressroom.checks import lint, verify
+    from pressroom import manuscript
     from pressroom.build import output_paths
     from pressroom.errors import VerificationError
 
@@ -146,7 +127,7 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
         project = _project()
         findings = lint.lint(project, brief)
         for finding in findings:
-            print(lint.format_problem(finding), file=sys.stderr)
+            print(finding, file=sys.stderr)
         errors = [f for f in findings if f.severity == "error" or strict]
         if errors:
             raise Exit(f"{len(errors)} problem(s) in the manuscript; nothing verified", 2)
@@ -160,7 +141,7 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
                 continue
             found = verify.verify_outputs(item, project.build_dir, epubcheck, chosen) if chosen else []
             if accessibility:
-                from pressroom import accessibility as a11y
+                from pressroom.checks import accessibility as a11y
 
                 more, report = a11y.check_outputs(item, project.build_dir)
                 for line in report:
@@ -182,7 +163,7 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
             "readme": "also write the table into the README's performance section"})
 def bench(c, quick=False, runs=0, sizes=None, readme=False):
     """Measure builds against WeasyPrint's own render of the same print.html; write build/bench/bench.json."""
-    from pressroom import bench as benchmark
+    from devtools import bench as benchmark
 
     chosen = [int(s) for s in sizes.split(",")] if sizes else None
     try:
@@ -197,8 +178,8 @@ def bench(c, quick=False, runs=0, sizes=None, readme=False):
             "dist": "where releases go (default: dist/)", "debug": "show tracebacks"})
 def publish(c, brief, dist=None, debug=False):
     """Release a final brief into dist/<slug>/<version>/ and regenerate the catalogue."""
-    from pressroom import stability
-    from pressroom.publish import publish as run_publish
+    from pressroom.publishing import stability
+    from pressroom.publishing.publish import publish as run_publish
 
     target = Path(dist).resolve() if dist else ROOT / "dist"
     done = _run(lambda: run_publish(_project(), brief, target), debug)
@@ -251,7 +232,7 @@ def preview(c, brief=None, port=8000, debug=False):
             "debug": "show tracebacks"})
 def new(c, title, slug=None, debug=False):
     """Scaffold source/<slug>/: brief.yaml with every field documented and a first section."""
-    from pressroom.scaffold import new_brief
+    from pressroom.manuscript.scaffold import new_brief
 
     folder = _run(lambda: new_brief(_project(), title, slug), debug)
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
@@ -259,11 +240,14 @@ def new(c, title, slug=None, debug=False):
           f"build it with: invoke build --brief {folder.name}")
 
 
-@task
-def clean(c):
-    """Remove build/ (every generated output)."""
-    shutil.rmtree(ROOT / "build", ignore_errors=True)
-    print("removed build/")
+@task(help={"debug": "show tracebacks"})
+def clean(c, debug=False):
+    """Remove build/ (every generated output; PRESSROOM_BUILD_DIR if set), once no build holds it."""
+    from pressroom.execution.writers import remove_build_dir
+
+    project = _project()
+    _run(lambda: remove_build_dir(project.build_dir), debug)
+    print(f"removed {project.build_dir.relative_to(ROOT) if project.build_dir.is_relative_to(ROOT) else project.build_dir}/")
 
 
 @task(help={"k": "only tests matching this expression", "x": "stop at the first failure"})

@@ -8,7 +8,7 @@
     manifest.save()                                      # after the outputs, atomically
 
 Nothing touches build/ until every edition of a brief has rendered. An
-edition whose inputs are unchanged is skipped (see :mod:`pressroom.cache`).
+edition whose inputs are unchanged is skipped (see :mod:`pressroom.execution.cache`).
 A broken brief does not stop the others; its problems are raised once, at the
 end, with those of every other broken brief.
 """
@@ -23,14 +23,14 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from . import cache, inputs, worker
-from .editions import EDITIONS
-from .errors import BuildError, ManuscriptError, PressroomError, Problem
-from .project import Project, resolve_targets
+from pressroom import editions
+from pressroom.execution import cache, inputs, worker
+from pressroom.errors import BuildError, ManuscriptError, PressroomError, Problem
+from pressroom.project import Project, resolve_targets
 
 if TYPE_CHECKING:  # a rebuild with nothing to do imports only what plans it
-    from .model import Brief
-    from .resources import Files
+    from pressroom.model import Brief
+    from pressroom.editions.resources import Files
 
 
 @dataclass
@@ -74,67 +74,97 @@ class Result:
 
 
 def output_paths(build_dir: Path, slug: str) -> dict[str, Path]:
-    """Where each output goes; ``pdf-print`` is the PDF of the print profile."""
-    return {"pdf": build_dir / f"{slug}.pdf", "pdf-print": build_dir / f"{slug}-print.pdf",
-            "epub": build_dir / f"{slug}.epub", "html": build_dir / slug}
+    """Where each edition goes (see the registry, :mod:`pressroom.editions`)."""
+    return editions.output_paths(build_dir, slug)
 
 
-def editions(formats, profiles=("screen",)) -> tuple[str, ...]:
-    """The outputs to make: ``pdf`` is one PDF per profile (``pdf`` on screen, ``pdf-print``)."""
-    out: list[str] = []
-    for edition in formats:
-        if edition == "pdf":
-            out += ["pdf" if profile == "screen" else f"pdf-{profile}" for profile in profiles]
-        else:
-            out.append(edition)
-    return tuple(dict.fromkeys(out))
+class Rendered(dict):
+    """The outputs of a brief by edition name (bytes, or a folder's files), with ``used``: the
+    files each was made from (for the build cache), and ``pages``: each PDF's number of pages."""
+
+    def __init__(self):
+        super().__init__()
+        self.used: dict[str, set[Path]] = {}
+        self.pages: dict[str, int] = {}
 
 
-def render(brief: Brief, project: Project, formats=EDITIONS,
-           used: dict[str, set[Path]] | None = None,
-           stats: dict | None = None) -> dict[str, bytes | Files]:
-    """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
-    out from it (in the PDF worker, when the build runs one), and the reading editions carry the
-    laid-out PDF's page numbers; they are made while the PDFs are written.
+@dataclass
+class Context:
+    """What an edition's ``prepare`` is given: the brief, the project, the edition tree (the
+    HTML edition, with the page of every PDF profile) and the layouts submitted so far."""
 
-    ``used``, if given, receives for each edition the files it was made from. Every edition
-    depends on the HTML tree (through the page numbers); the EPUB also on its own layouts.
-    ``stats``, if given, receives each PDF's number of pages (``{"pdf": 5, ...}``).
+    brief: Brief
+    project: Project
+    tree: Files
+    base: str  # the address the tree is laid out at
+    jobs: object  # the scheduler's lease: every job submitted is read or discarded
+    chosen: tuple[str, ...]
+    layouts: dict = field(default_factory=dict)
+
+    def layout(self, profile: str, pdf: bool = True):
+        """The layout of a PDF profile's page, submitted once (to the scheduler)."""
+        from pressroom.execution import scheduler
+
+        if profile not in self.layouts:
+            self.layouts[profile] = self.jobs(scheduler.submit(self.brief, self.tree, self.base,
+                                                               pdf=pdf, profile=profile))
+        return self.layouts[profile]
+
+
+def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
+    """Every chosen edition of a brief, in memory, in the registry's two phases:
+
+        tree = html.tree(brief)                   # the HTML edition; every PDF is laid out from it
+        screen = layout(tree, "screen")           # submitted first: it numbers every edition's pages
+        prepared = edition.prepare(...)           # each edition, while the PDF is laid out
+        made = edition.finish(prepared, starts)   # the reading editions, then the PDFs
+
+    ``names`` are edition names (default: every edition, screen profile); an edition's ``needs``
+    are made with it (a PDF's ``print.html`` is written beside it). ``shown(name, made)`` is
+    called as each edition is finished (the preview shows the HTML before the PDF is written).
     """
-    from .editions import epub, html, pdf
+    from pressroom.editions import html
 
-    used = {} if used is None else used
+    names = editions.chosen() if names is None else tuple(names)
+    wanted = {*names, *(need for name in names for need in editions.REGISTRY[name].needs)}
+    chosen = [e for e in editions.REGISTRY.values() if e.name in wanted]
     with inputs.recording() as files:
         tree = html.tree(brief, project)  # with the page of every PDF profile
     common = files | {*brief.sources, *(i.source for i in brief.images)}
     if project.house_file.is_file():
         common.add(project.house_file)
-    base = pdf.tree_url(brief.slug)
-    stats = {} if stats is None else stats
-    outputs: dict[str, bytes | Files] = {}
-    with worker.leased() as job:  # one worker of the pool, when several briefs are built at once
-        screen = job(pdf.submit(brief, tree, base, pdf="pdf" in formats))
-        if "epub" in formats:  # all but the page numbers, while the PDF is laid out
+    from pressroom.editions.pdf import tree_url
+
+    rendered = Rendered()
+    with scheduler_lease() as jobs:  # one worker of the pool, when several briefs are built at once
+        context = Context(brief, project, tree, tree_url(brief.slug), jobs, names)
+        numbering = _rendering(brief, "the screen PDF", lambda: context.layout(
+            "screen", pdf=any(editions.REGISTRY[n].profile == "screen" for n in names)))
+        prepared = {}
+        for edition in chosen:
             with inputs.recording() as files:
-                prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project))
-            used["epub"] = files
-        starts = _rendering(brief, "PDF", screen.starts)
-        stats["pdf"] = screen.page_count
-        press = job(pdf.submit(brief, tree, base, profile="print")) if "pdf-print" in formats else None
-        if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
-            outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
-            used["html"] = used["pdf"] = used["pdf-print"] = common
-        if "epub" in formats:
+                prepared[edition.name] = _rendering(
+                    brief, edition.label, lambda: edition.renderer().prepare(context, edition))
+            rendered.used[edition.name] = files
+        starts = _rendering(brief, "the screen PDF", numbering.starts)
+        rendered.pages["pdf"] = numbering.page_count
+        for edition in sorted(chosen, key=lambda e: bool(e.profile)):  # the PDFs last: being written
             with inputs.recording() as files:
-                outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.finish(prepared, starts))
-            used["epub"] = common | used["epub"] | files
-        if "pdf" in formats:
-            outputs["pdf"] = screen.pdf()
-        if press is not None:  # the same pages, finished for the press
-            press.starts()
-            stats["pdf-print"] = press.page_count
-            outputs["pdf-print"] = press.pdf()
-    return outputs
+                made = _rendering(brief, edition.label,
+                                  lambda: edition.renderer().finish(prepared[edition.name], starts))
+            rendered[edition.name] = made.data
+            rendered.used[edition.name] = common | rendered.used[edition.name] | files
+            if made.pages is not None:
+                rendered.pages[edition.name] = made.pages
+            if shown is not None:
+                shown(edition.name, made)
+    return rendered
+
+
+def scheduler_lease():
+    from pressroom.execution import scheduler
+
+    return scheduler.leased()
 
 
 def _rendering(brief: Brief, name: str, make):
@@ -145,40 +175,49 @@ def _rendering(brief: Brief, name: str, make):
         raise
     except Exception as exc:
         why = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise BuildError(Problem("B401", f"the {name} edition could not be rendered: {why}",
+        raise BuildError(Problem("B401", f"{name} could not be rendered: {why}",
                                  "run with --debug for details", str(brief.sources[0]))) from exc
 
 
 def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path, int]]:
     """Write a brief's editions: all staged in full, then renamed into place together, while
     holding the build folder so that concurrent builds take turns."""
-    from . import writers
+    from pressroom.execution import writers
 
-    paths = output_paths(build_dir, brief.slug)
     written = []
     batch = writers.Batch()
     with contextlib.ExitStack() as stack:
         writers.guarded(build_dir, lambda: stack.enter_context(writers.locked(build_dir)))
         stack.callback(batch.discard)
-        for edition in ("html", "pdf", "pdf-print", "epub"):
-            if edition not in outputs:
-                continue
-            data, path = outputs[edition], paths[edition]
-            if edition == "html":
+        for edition in sorted((editions.REGISTRY[n] for n in outputs), key=lambda e: not e.folder):
+            data, path = outputs[edition.name], edition.path(build_dir, brief.slug)
+            if edition.folder:
                 writers.guarded(path, lambda: batch.tree(path, data))
                 size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
             else:
                 writers.guarded(path, lambda: batch.file(path, data))
                 size = len(data)
-            written.append((edition, path, size))
+            written.append((edition.name, path, size))
         writers.guarded(build_dir, batch.commit)
     return written
+
+
+def options_for(formats=(), profiles=(), paper: str | None = None) -> tuple[tuple[str, ...], dict | None]:
+    """The editions and options of ``invoke build --format --profile --paper``, checked: an
+    unknown name raises a :class:`UsageError` naming the choices."""
+    from pressroom.errors import UsageError
+    from pressroom.model import PAPERS
+
+    names = editions.chosen(formats or None, profiles or ("screen",))
+    if paper is not None and paper.lower() not in PAPERS:
+        raise UsageError(Problem("U103", f"unknown paper {paper}", f"choose from {', '.join(PAPERS)}"))
+    return names, ({"paper": paper.lower()} if paper else None)
 
 
 def build_brief(project: Project, location: Path, formats, strict: bool = False,
                 options: dict | None = None, planned: dict | None = None) -> BriefReport:
     """Load, render and write one brief; problems are returned, not raised (it may run in a worker)."""
-    from . import manuscript
+    from pressroom import manuscript
 
     start = time.perf_counter()
     report = BriefReport(location)
@@ -188,18 +227,16 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
         if (options or {}).get("paper"):  # `--paper` overrides house.yaml and brief.yaml
             brief = replace(brief, metadata=replace(brief.metadata, paper=options["paper"]))
         report.slug = brief.slug
-        used: dict[str, set[Path]] = {}
-        stats: dict = {}
-        outputs = render(brief, project, formats, used, stats)
+        outputs = render(brief, project, formats)
         written = write(project.build_dir, brief, {e: outputs[e] for e in formats})
     except PressroomError as error:
         report.failure = error
         return report
     report.seconds = time.perf_counter() - start
     for edition, path, size in written:
-        pages = stats[edition] if edition.startswith("pdf") else None
+        pages = outputs.pages.get(edition) if editions.REGISTRY[edition].profile else None
         report.outputs.append(Output(brief.slug, edition, path, size, report.seconds, pages))
-        report.manifest[edition] = cache.entry(location, edition, options, used[edition], path,
+        report.manifest[edition] = cache.entry(location, edition, options, outputs.used[edition], path,
                                                planned or {}, size=size, pages=pages)
     return report
 
@@ -215,12 +252,13 @@ def skipped(location: Path, editions, manifest: cache.Manifest) -> BriefReport:
     return report
 
 
-def build(project: Project, target: str | None = None, formats=EDITIONS, strict: bool = False,
+def build(project: Project, target: str | None = None, formats=None, strict: bool = False,
           progress=None, force: bool = False, options: dict | None = None,
           jobs: int | None = None) -> Result:
     """Build every brief (or ``target``), skipping editions that are up to date; ``progress``
     is called with each :class:`BriefReport` as it finishes."""
     start = time.perf_counter()
+    formats = editions.chosen(formats)  # edition names; a --format name is its screen edition
     locations = [location.resolve() for location in resolve_targets(project, target)]
     manifest = cache.Manifest(project.build_dir)
     plan = manifest.plan(locations, formats, options, force=force, strict=strict)
@@ -230,7 +268,7 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
         if progress:
             progress(report)
     if plan.stale:
-        from . import writers
+        from pressroom.execution import writers
 
         writers.sweep(project.build_dir)
     else:

@@ -83,6 +83,8 @@ CODES: dict[str, str] = {
     "B411": "an output cannot be written (permissions, disk full)",
     "B412": "the build was interrupted; the previous outputs are unchanged",
     "B413": "an unexpected internal error",
+    "B414": "WeasyPrint could not lay out or write a PDF",
+    "B415": "an edition named on the command line or by a caller is missing from build/",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
@@ -98,6 +100,10 @@ CODES: dict[str, str] = {
     "R603": "an output carries a draft marking",
     "R604": "this version is already published with different content",
     "R605": "a release file could not be made",
+    # Usage of the commands
+    "U101": "an unknown edition format was asked for",
+    "U102": "an unknown PDF profile was asked for",
+    "U103": "an unknown paper size was asked for",
 }
 
 
@@ -126,11 +132,11 @@ class Problem:
         return f"{self.path}:{self.line}" if self.line else self.path
 
     def __str__(self) -> str:
-        text = f"{self.location}: {self.message}"
-        if self.hint:
-            text += f"; {self.hint}"
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{text} [{self.code}]"
+        """The one way a problem prints, as compilers do: ``file:line:col: warning: message;
+        hint [CODE]`` (``warning:`` for warnings only; line and column where known)."""
+        kind = "warning: " if self.severity == "warning" else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{self.location}: {kind}{self.message}{hint} [{self.code}]"
 
 
 class PressroomError(Exception):
@@ -160,6 +166,10 @@ class VerificationError(PressroomError):
     """An output does not match its sources."""
 
 
+class UsageError(PressroomError):
+    """A command was called with an option value it does not know."""
+
+
 class PublishError(PressroomError):
     """The brief is not ready to publish, or publishing would replace what readers have."""
 
@@ -167,6 +177,7 @@ class PublishError(PressroomError):
 #: Exit statuses, mapped in one place (used by tasks.py only).
 EXIT_CODES: dict[type[PressroomError], int] = {
     ManuscriptError: 2,
+    UsageError: 2,
     VerificationError: 3,
     BuildError: 4,
     PublishError: 5,

@@ -1,6 +1,6 @@
 """Where a project keeps its files, and which briefs a build is about: no parsing, import-light.
 
-The no-op build (:mod:`pressroom.cache`) needs only this much to decide that
+The no-op build (:mod:`pressroom.execution.cache`) needs only this much to decide that
 nothing has to be rebuilt, so nothing here imports YAML, Markdown or Jinja.
 """
 
@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ManuscriptError, Problem
+from pressroom.errors import ManuscriptError, Problem
 
 
 @dataclass(frozen=True)

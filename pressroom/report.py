@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .build import BriefReport, Result
+from pressroom import editions
+from pressroom.build import BriefReport, Result
 
 
 def size(n: int | None) -> str:
@@ -40,7 +41,8 @@ def progress_line(report: BriefReport) -> str:
 
 def table(result: Result) -> str:
     """Editions made and skipped, pages, sizes, time and warnings of every brief, and a total."""
-    header = ("brief", "made", "skipped", "pages", "PDF", "EPUB", "HTML", "time", "warnings")
+    columns = [e for e in editions.REGISTRY.values() if e.column]
+    header = ("brief", "made", "skipped", "pages", *(e.column for e in columns), "time", "warnings")
     rows = []
     for r in result.briefs:
         by = {o.edition: o for o in r.outputs}
@@ -48,10 +50,10 @@ def table(result: Result) -> str:
         rows.append((name(r), str(sum(not o.skipped for o in r.outputs)),
                      str(sum(o.skipped for o in r.outputs)) if not r.failure else "failed",
                      str(pdf.pages) if pdf and pdf.pages else "-",
-                     *(size(by[e].size) if e in by else "-" for e in ("pdf", "epub", "html")),
+                     *(size(by[e.name].size) if e.name in by else "-" for e in columns),
                      f"{r.seconds:.2f} s", str(len(r.warnings))))
     made = sum(not o.skipped for o in result.outputs)
-    total = ("total", str(made), str(len(result.outputs) - made), "", "", "", "",
+    total = ("total", str(made), str(len(result.outputs) - made), "", *("" for _ in columns),
              f"{result.seconds:.2f} s", str(len(result.warnings)))  # wall time, not a sum
     widths = [max(len(row[i]) for row in (header, *rows, total)) for i in range(len(header))]
 

@@ -21,11 +21,11 @@ from xml.etree import ElementTree as ET
 import yaml
 
 from conftest import ROOT
-from pressroom import verify
+from pressroom.checks import verify
 from pressroom.build import build
 from pressroom.errors import PressroomError, exit_code
 from pressroom.manuscript import Project
-from pressroom.safety import link_scheme
+from pressroom.manuscript.safety import link_scheme
 
 #: Written beside every hostile brief, outside it; no output may ever contain it.
 SECRET = b"PRESSROOM-SECRET-c0ffee"

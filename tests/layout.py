@@ -11,7 +11,7 @@ import re
 
 from pypdf import PdfReader
 
-from pressroom import verify
+from pressroom.checks import verify
 from pressroom.build import render
 from pressroom.editions import html, pdf
 

@@ -13,11 +13,13 @@ import zlib
 import pytest
 
 from conftest import FIRST, FIXTURES, write_brief
-from pressroom import accessibility, manuscript, pages, tagged
+from pressroom.checks import accessibility, tagged
+from pressroom import manuscript
+from pressroom.editions import pagination as pages
 from pressroom.build import render
 from pressroom.editions import pdf as pdf_edition
-from pressroom.editions import pdftags
-from pressroom.resources import read
+from pressroom.weasy import tags as pdftags
+from pressroom.editions.resources import read
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"
 
@@ -155,7 +157,7 @@ def test_a_page_the_reading_edition_lacks_fails_the_build():
 
 
 def test_a_heading_cannot_take_a_page_markers_id(project):
-    from pressroom import markdown
+    from pressroom.manuscript import markdown
 
     parsed = markdown.parse("# Page 3\n\nText.\n", line_offset=0, note_offset=0, used_ids=set())
     assert parsed.headings[0][2] == "page-3-2"
@@ -253,7 +255,7 @@ def test_ace_catches_a_book_without_language(tmp_path, first_brief, first_output
 
 
 def test_axe_catches_an_image_without_alt_and_low_contrast(tmp_path, first_outputs):
-    from pressroom.writers import write_tree
+    from pressroom.execution.writers import write_tree
 
     tree = dict(first_outputs["html"])
     page = read(tree["index.html"]).decode().replace(

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT
 from hostile_support import MANIFEST, run_library
-from pressroom import writers
+from pressroom.execution import writers
 
 DOC = """---
 title: Survives

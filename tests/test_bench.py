@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIRST, ROOT
-from pressroom import bench, manuscript
+from devtools import bench
+from pressroom import manuscript
 from pressroom.manuscript import Project
 
 

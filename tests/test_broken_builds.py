@@ -7,9 +7,9 @@ import zipfile
 import pytest
 
 from conftest import FIXTURES, edit, load_brief
-from pressroom import verify
+from pressroom.checks import verify
 from pressroom.build import render
-from pressroom.resources import read
+from pressroom.editions.resources import read
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"
 

@@ -7,8 +7,8 @@ import pytest
 
 import layout
 from conftest import FIXTURES, edit, load_brief
-from pressroom import verify
-from pressroom.glyphs import missing_glyphs
+from pressroom.checks import verify
+from pressroom.checks.glyphs import missing_glyphs
 
 SAMPLE = FIXTURES / "design" / "multilingual.md"
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"
@@ -230,6 +230,6 @@ def test_a_long_brief_gets_a_table_of_contents_with_page_numbers(scratch):
 
 
 def test_a_short_brief_has_no_table_of_contents(first_outputs):
-    from pressroom.resources import read
+    from pressroom.editions.resources import read
 
     assert 'class="toc"' not in read(first_outputs["html"]["print.html"]).decode()

@@ -15,7 +15,7 @@ from pressroom import manuscript
 from pressroom.build import render
 from pressroom.editions import html, pdf
 from pressroom.errors import ManuscriptError
-from pressroom.resources import read
+from pressroom.editions.resources import read
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"  # status: draft (the default)
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40" width="40" height="40">'
@@ -54,7 +54,11 @@ def test_print_profile_paints_in_cmyk_only(press, first_outputs):
 
 
 def test_a_print_profile_without_its_cmyk_sheet_is_caught(project, first_brief, monkeypatch):
-    monkeypatch.setitem(html.PROFILES, "print", ("print-profile.html", []))
+    from dataclasses import replace
+
+    from pressroom import editions
+
+    monkeypatch.setitem(editions.REGISTRY, "pdf-print", replace(editions.REGISTRY["pdf-print"], sheets=()))
     assert layout.rgb_colour(layout.pdf_of(first_brief, project, "print"))
 
 
@@ -114,7 +118,7 @@ def test_a_print_pdf_with_link_annotations_is_caught(project, first_brief, monke
 
 
 def test_the_print_pdf_carries_every_block_of_the_source(first_brief, press):
-    from pressroom import verify
+    from pressroom.checks import verify
 
     assert verify.verify_pdf(first_brief, press) == []
 
@@ -279,8 +283,8 @@ def test_print_profile_html_reproduces_the_print_pdf(project, first_brief, press
     """`weasyprint build/<slug>/print-profile.html` lays out the same pages (with bleed)."""
     from weasyprint import HTML
 
-    from pressroom import verify
-    from pressroom.writers import write_tree
+    from pressroom.checks import verify
+    from pressroom.execution.writers import write_tree
 
     folder = tmp_path / first_brief.slug
     write_tree(folder, html.tree(first_brief, project, ("print",)))

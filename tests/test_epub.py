@@ -6,9 +6,9 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from pressroom import verify
+from pressroom.checks import verify
 from pressroom.build import render
-from pressroom.verify import NS
+from pressroom.checks.verify import NS
 from test_sources import article_paragraphs, sentences
 
 

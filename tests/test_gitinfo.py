@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from pressroom import gitinfo
+from pressroom.execution import gitinfo
 
 
 def git(repo, *args) -> str:
@@ -81,7 +81,7 @@ def test_the_comparison_catches_a_stamp_blind_to_edits(repo, monkeypatch):
 
 
 def test_answers_survive_in_the_manifest_and_a_no_op_build_needs_no_git(repo, monkeypatch, tmp_path):
-    from pressroom import cache
+    from pressroom.execution import cache
 
     build_dir = tmp_path / "build"
     build_dir.mkdir()

@@ -131,7 +131,7 @@ def test_hostile_case_on_the_command_line(name, tmp_path):
     assert done.returncode == expect["exit"], done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     for line in done.stderr.splitlines():
-        assert re.match(r"^(warning: )?\S+?(:\d+)?: .+ \[[A-Z]\d{3}\]$", line), line
+        assert re.match(r"^\S+?(:\d+){0,2}: (warning: )?.+ \[[A-Z]\d{3}\]$", line), line
     for code in expect.get("codes", []):
         assert f"[{code}]" in done.stderr
 
@@ -144,7 +144,9 @@ def _build_case(name, tmp_path, formats=("html", "epub")):
 
 
 def test_a_parser_that_let_raw_html_through_would_be_caught(tmp_path, monkeypatch):
-    from pressroom import manuscript, markdown, writers
+    from pressroom import manuscript
+    from pressroom.manuscript import markdown
+    from pressroom.execution import writers
     from pressroom.editions import html
 
     markdown.parser.cache_clear()
@@ -170,7 +172,7 @@ def _html_on(preset, options):
 
 
 def test_a_renderer_that_kept_unsafe_links_would_be_caught(tmp_path, monkeypatch):
-    from pressroom import markdown, safety
+    from pressroom.manuscript import markdown, safety
 
     monkeypatch.setattr(safety, "safe_link", lambda url: True)
     monkeypatch.setattr(markdown, "safe_link", lambda url: True)

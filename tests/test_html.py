@@ -3,8 +3,8 @@
 import posixpath
 import re
 
-from pressroom import verify
-from pressroom.resources import css_urls, read
+from pressroom.checks import verify
+from pressroom.editions.resources import css_urls, read
 
 
 def test_tree_has_both_pages_and_their_assets(first_outputs):
@@ -42,7 +42,7 @@ def test_print_html_reproduces_the_pdf(first_outputs, project, first_brief, tmp_
     """`weasyprint build/<slug>/print.html` gives the same layout: same pages, same text."""
     from weasyprint import HTML
 
-    from pressroom.writers import write_tree
+    from pressroom.execution.writers import write_tree
 
     folder = tmp_path / first_brief.slug
     write_tree(folder, first_outputs["html"])

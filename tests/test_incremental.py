@@ -12,7 +12,7 @@ import pytest
 from conftest import FIRST, ROOT
 
 from pressroom import build as pipeline
-from pressroom import cache
+from pressroom.execution import cache
 from pressroom.errors import ManuscriptError
 from pressroom.project import Project
 

@@ -9,11 +9,12 @@ import pytest
 import yaml
 
 from conftest import ROOT
-from pressroom import lint, manuscript, verify
+from pressroom.checks import lint, verify
+from pressroom import manuscript
 from pressroom.build import build, render
 from pressroom.errors import ManuscriptError
 from pressroom.model import FIELDS
-from pressroom.scaffold import brief_yaml, new_brief
+from pressroom.manuscript.scaffold import brief_yaml, new_brief
 
 SAMPLE = "sample-brief-corridors"
 

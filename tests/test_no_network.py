@@ -16,7 +16,7 @@ import pytest
 from conftest import ROOT
 from hostile_support import run_library
 from pressroom.errors import BuildError
-from pressroom.resources import TreeFetcher
+from pressroom.weasy.fetcher import TreeFetcher
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
@@ -139,7 +139,7 @@ def test_the_harness_sees_a_request_when_the_fetcher_is_not_confined(server, tmp
 
 
 def test_small_data_urls_are_decoded_and_large_ones_refused():
-    from pressroom.resources import MAX_DATA_URL, data_url
+    from pressroom.editions.resources import MAX_DATA_URL, data_url
 
     assert data_url("data:text/plain;base64,aGk=") == ("text/plain", b"hi")
     assert data_url("data:,a%20b") == ("text/plain", b"a b")

@@ -8,7 +8,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIXTURES
-from pressroom import verify
+from pressroom.checks import verify
 from pressroom.build import render
 from test_sources import article_paragraphs, sentences
 

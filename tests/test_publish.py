@@ -13,7 +13,9 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIRST, copy_project
-from pressroom import manuscript, publish, release, stability, verify
+from pressroom import manuscript
+from pressroom.publishing import publish, release, stability
+from pressroom.checks import verify
 from pressroom.errors import PublishError
 
 V = "1.0"

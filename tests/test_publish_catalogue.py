@@ -14,7 +14,9 @@ import pytest
 from pybtex.database import parse_string
 
 from conftest import FIRST, FIXTURES
-from pressroom import catalogue, citation, manuscript, release, webmeta
+from pressroom.publishing import catalogue, release
+from pressroom.editions import citation, webmeta
+from pressroom import manuscript
 from pressroom.editions import html
 
 ATOM = "{http://www.w3.org/2005/Atom}"

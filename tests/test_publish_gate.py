@@ -8,7 +8,8 @@ import sys
 import pytest
 
 from conftest import FIRST, ROOT, write_brief
-from pressroom import gate, publish, verify
+from pressroom.publishing import gate, publish
+from pressroom.checks import verify
 from pressroom.errors import PublishError
 
 TINY = """title: A tiny brief

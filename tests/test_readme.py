@@ -22,7 +22,7 @@ def test_every_metadata_field_is_documented():
 
 
 def test_the_security_limits_in_the_readme_are_the_enforced_ones():
-    from pressroom import safety
+    from pressroom.manuscript import safety
 
     section = README.split("## Security", 1)[1].split("\n## ", 1)[0]
     rows = {

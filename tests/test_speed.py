@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import FIRST, ROOT
-from pressroom import weasy, worker
+from pressroom import weasy
+from pressroom.execution import worker
 from pressroom.editions import html, pdf
 from pressroom.errors import BuildError
 
@@ -159,7 +160,7 @@ def test_the_epub_container_is_what_zipfile_writes_and_reuses_compressed_fonts(t
     import io
     import zipfile
 
-    from pressroom import epubzip
+    from pressroom.editions import epubzip
 
     font = tmp_path / "font.ttf"
     font.write_bytes(bytes(range(256)) * 400)
@@ -181,7 +182,7 @@ def test_the_epub_container_is_what_zipfile_writes_and_reuses_compressed_fonts(t
 
 
 def test_page_walk_places_are_packed_and_answer_as_the_list_of_tuples_did():
-    from pressroom import pages
+    from pressroom.editions import pagination as pages
 
     docs = ["<body><p>Caf&eacute; one</p></body>", "<body><p>two <img src='x'> ﬁve</p></body>"]
     stream = pages.Stream(docs)
@@ -283,7 +284,7 @@ def test_a_rebuild_with_nothing_to_do_imports_no_weasyprint_in_any_process(tmp_p
     imported_by("build", "--brief", FIRST, build_dir=tmp_path)
     again = imported_by("build", "--brief", FIRST, build_dir=tmp_path)
     assert "| pressroom.build" in again  # the check sees the build's imports...
-    assert "| pressroom.worker" in again  # ...and the worker's, started early and stopped unused
+    assert "| pressroom.execution.worker" in again  # ...and the worker's, started early and stopped unused
     assert "| weasyprint" not in again and "| markdown_it" not in again
 
 

@@ -13,8 +13,9 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
-from .. import inputs, templates
-from ..model import Brief
+from pressroom.execution import inputs
+from pressroom.editions import templates
+from pressroom.model import Brief
 
 WIDTH, HEIGHT = 1600, 2400
 MARGIN = 150

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import pages, templates
-from ..project import Project
-from ..model import Brief
-from ..resources import Files, style_assets
-from . import cover_image
-from .html import brand_assets, context
+from pressroom.editions import pagination as pages, templates
+from pressroom.project import Project
+from pressroom.model import Brief
+from pressroom.editions.resources import Files, style_assets
+from pressroom.editions import cover_image
+from pressroom.editions.html import brand_assets, context
 
 SHEETS = ["fonts.css", "reading.css"]
 COVER_IMAGE = "media/cover.png"
@@ -70,11 +70,6 @@ def toc(brief: Brief) -> list[dict]:
     return entries
 
 
-def documents(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> dict[str, str]:
-    """Every XHTML document of the book, in reading order (nav last), with the PDF's page breaks."""
-    return _paginated(brief, project, _documents(brief, project), starts)
-
-
 def _documents(brief: Brief, project: Project) -> dict[str, str]:
     """The title page, the sections and the back matter, before the page breaks are known."""
     layouts = project.layouts_dir
@@ -115,10 +110,11 @@ class Prepared:
     files: dict
 
 
-def prepare(brief: Brief, project: Project) -> Prepared:
+def prepare(ctx, edition) -> Prepared:
     """All of the EPUB that does not depend on the PDF's layout: a build makes it while the PDF
     is laid out, and :func:`finish` adds the page numbers."""
-    from .. import epubzip
+    brief, project = ctx.brief, ctx.project
+    from pressroom.editions import epubzip
 
     files: Files = {}
     files.update(style_assets(project.styles_dir, SHEETS))
@@ -132,8 +128,14 @@ def prepare(brief: Brief, project: Project) -> Prepared:
     return Prepared(brief, project, _documents(brief, project), files)
 
 
-def finish(prepared: Prepared, starts: list[pages.PageStart] = ()) -> bytes:
+def finish(prepared: Prepared, starts: list[pages.PageStart] = ()):
     """The EPUB, with the PDF's page-break markers and page list."""
+    from pressroom.editions import Made
+
+    return Made(_finish(prepared, starts))
+
+
+def _finish(prepared: Prepared, starts: list[pages.PageStart]) -> bytes:
     brief, project = prepared.brief, prepared.project
     docs = _paginated(brief, project, prepared.docs, starts)
     files: Files = {name: text.encode("utf-8") for name, text in docs.items()}
@@ -152,10 +154,6 @@ def finish(prepared: Prepared, starts: list[pages.PageStart] = ()) -> bytes:
                         **{f"EPUB/{k}": v for k, v in files.items()}})
 
 
-def render(brief: Brief, project: Project, starts: list[pages.PageStart] = ()) -> bytes:
-    return finish(prepare(brief, project), starts)
-
-
 def _level(name: str) -> int:
     """Text compresses best at level 9 for little time; fonts and images take 3.5 times as long
     at 9 as at 6 (0.29 s against 0.08 s for the house fonts) to come out 0.8 % smaller."""
@@ -163,7 +161,7 @@ def _level(name: str) -> int:
 
 
 def pack(brief: Brief, entries: Files) -> bytes:
-    from .. import epubzip
+    from pressroom.editions import epubzip
 
     day = brief.metadata.date or dt.date(2000, 1, 1)
     stamp = (min(max(day.year, 1980), 2107), day.month, day.day, 12, 0, 0)  # what ZIP can hold

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import re
 
-from .. import __version__, citation, inputs, pages, templates, webmeta
-from ..gitinfo import revision
-from ..manuscript import logo_file
-from ..project import Project
-from ..model import Brief
-from ..resources import Files, read, style_assets
-from . import PAGES
+from pressroom import __version__
+from pressroom.editions import citation, pagination as pages, templates, webmeta
+from pressroom.execution import inputs
+from pressroom.execution.gitinfo import revision
+from pressroom.manuscript import logo_file
+from pressroom.project import Project
+from pressroom.model import Brief
+from pressroom.editions.resources import Files, read, style_assets
+from pressroom import editions
 
 WEB_SHEETS = ["fonts.css", "reading.css"]
 PRINT_SHEETS = ["fonts.css", "print.css"]
-#: The PDF profiles: the page of the edition tree each is made from, and the sheets it adds.
-PROFILES = PAGES
 LOGO = "assets/logo.svg"
 _ARMENIAN = re.compile("[\u0530-\u058f\ufb13-\ufb17]")
 
@@ -64,7 +64,7 @@ def brand_assets(brief: Brief, project: Project) -> Files:
 
 def page(brief: Brief, project: Project, edition: str, profile: str = "screen") -> str:
     """One page of the HTML edition: ``web``, or ``print`` in one of the PDF profiles."""
-    sheets = WEB_SHEETS if edition == "web" else PRINT_SHEETS + PROFILES[profile][1]
+    sheets = WEB_SHEETS if edition == "web" else PRINT_SHEETS + editions.pages()[profile][1]
     return templates.render(project.layouts_dir, "page.html", profile=profile,
                             stylesheets=[f"assets/{s}" for s in sheets],
                             **context(brief, edition, project))
@@ -79,14 +79,15 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
-def tree(brief: Brief, project: Project, profiles=tuple(PROFILES)) -> Files:
+def tree(brief: Brief, project: Project, profiles=None) -> Files:
     """Every file of ``build/<slug>/``: the web page, ``print.html`` (the screen PDF's page, whose
     layout also numbers the pages of the reading editions) and the page of each other profile
     (by default all: ``print-profile.html`` for the print PDF)."""
     files: Files = {"index.html": page(brief, project, "web").encode("utf-8")}
     sheets = set(WEB_SHEETS + PRINT_SHEETS)
-    for profile in dict.fromkeys(("screen", *profiles)):
-        name, extra = PROFILES[profile]
+    pages = editions.pages()
+    for profile in dict.fromkeys(("screen", *(pages if profiles is None else profiles))):
+        name, extra = pages[profile]
         files[name] = page(brief, project, "print", profile).encode("utf-8")
         sheets.update(extra)
     files.update(style_assets(project.styles_dir, sorted(sheets)))
@@ -94,3 +95,17 @@ def tree(brief: Brief, project: Project, profiles=tuple(PROFILES)) -> Files:
     for image in brief.images:
         files[image.target] = image.source
     return dict(sorted(files.items()))
+
+
+def prepare(ctx, edition):
+    """The HTML edition's first phase: the tree, made before anything else (the PDF is laid out
+    from it)."""
+    return ctx.brief, ctx.tree
+
+
+def finish(prepared, starts):
+    """The tree, with the screen PDF's page breaks marked in ``index.html``."""
+    from pressroom.editions import Made
+
+    brief, files = prepared
+    return Made(paginate(brief, files, starts))

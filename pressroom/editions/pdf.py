@@ -16,24 +16,24 @@
 WeasyPrint is imported here only (through :mod:`pressroom.weasy`), and only when a PDF is
 actually laid out. Everything it fetches comes from the edition tree through the confined
 fetcher. ``layout`` gives the laid-out document, ``write`` its bytes. :func:`submit` does both
-in the PDF worker when a build runs one (:mod:`pressroom.worker`), so the build makes the
+in the PDF worker when a build runs one (:mod:`pressroom.execution.worker`), so the build makes the
 reading editions while the PDF is written.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..errors import BuildError, Problem
-from ..model import Brief
-from ..resources import Files, TreeFetcher, read
-from . import pdftags
-from . import PAGES
+from pressroom.errors import BuildError, Problem
+from pressroom.model import Brief
+from pressroom.editions.resources import Files, read
+from pressroom.weasy.fetcher import TreeFetcher
+from pressroom.weasy import tags as pdftags
+from pressroom.editions import PAGES
 
 BLEED_MM = 3.0
 PT_PER_MM = 72 / 25.4
@@ -105,7 +105,7 @@ def fonts_key(files: Files, base_url: str) -> tuple:
 
 def layout(brief: Brief, files: Files, base_url: str, profile: str = "screen"):
     """Lay out the profile's page of an edition tree (``base_url`` is where the tree will live)."""
-    from .. import weasy
+    from pressroom import weasy
 
     HTML = weasy.load().HTML
     from weasyprint.logger import LOGGER
@@ -155,7 +155,7 @@ class LaidOut:
     asked for."""
 
     def __init__(self, brief: Brief, files: Files, base_url: str, profile: str = "screen"):
-        from .. import pages
+        from pressroom.editions import pagination as pages
 
         self.brief, self.profile = brief, profile
         self.document = layout(brief, files, base_url, profile)
@@ -172,16 +172,18 @@ class LaidOut:
         """Nothing to read: made here (a worker's job reads what it still owes)."""
 
 
-def submit(brief: Brief, files: Files, base_url: str, pdf: bool = True, profile: str = "screen"):
-    """Lay out the profile's page (and write the PDF if ``pdf``): in the PDF worker when one runs,
-    else here. Returns an object whose ``starts()`` gives the page starts and ``pdf()`` the PDF."""
-    from .. import worker
+def prepare(ctx, edition):
+    """The PDF edition's first phase: its layout, submitted to the scheduler (the screen profile's
+    is the build's, already submitted: it numbers the pages of every edition)."""
+    return ctx.layout(edition.profile)
 
-    running = worker.active()
-    if running is None:
-        return LaidOut(brief, files, base_url, profile)
-    job = {name: value for name, value in files.items() if name != "index.html"}
-    return running.submit(dataclasses.replace(brief, sections=()), job, base_url, pdf, profile)
+
+def finish(job, starts):
+    """The PDF's bytes, once written (in the worker, if it was laid out there)."""
+    from pressroom.editions import Made
+
+    job.starts()
+    return Made(job.pdf(), job.page_count)
 
 
 def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
@@ -237,7 +239,7 @@ def _press(paper: str, variant: str | None):
 
 def locate(brief: Brief, url: str) -> tuple[str, int | None]:
     """The source file and line that mention a refused URL (its last part), else the brief."""
-    from ..manuscript import shown
+    from pressroom.manuscript import shown
 
     name = unquote(url.rstrip("/").rsplit("/", 1)[-1])[:60] or url[:60]
     for source in brief.sources:

@@ -1,0 +1,1 @@
+"""Developer tools outside the shipped package: `invoke bench` and its report."""

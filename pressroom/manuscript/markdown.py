@@ -1,0 +1,424 @@
+"""The one configured Markdown parser, and the render rules of each edition.
+
+CommonMark with tables, footnotes, block attributes (``{.pullquote}``) and
+typographic quotes and dashes. Raw HTML is off: angle brackets in a manuscript
+are printed as text. One parse serves three renderings:
+
+* ``html``: the web edition (notes at the end of the section, with back-links);
+* ``xhtml``: the same with EPUB semantics (``epub:type``), well-formed XML;
+* ``print``: notes inline, where WeasyPrint floats them to the page foot.
+
+The token stream also gives the verifier its list of headings and text blocks,
+each with its source line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from html import escape
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from pressroom.manuscript.safety import PARSER_NESTING, block_issues, inline_issues, safe_link
+
+#: Classes a manuscript may put on a block with ``{.name}``; anything else is dropped.
+ALLOWED_CLASSES = frozenset({"pullquote", "note", "lead", "wide"})
+MODES = ("html", "xhtml", "print")
+#: Headings are set one level down (the brief's title is the only h1), and HTML stops at h6.
+MAX_HEADING_LEVEL = 5
+_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_PAGE_ID = re.compile(r"page-\d+")  # reserved for print page markers (pages.py)
+
+
+@lru_cache(maxsize=1)
+def parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True,
+                                   "maxNesting": PARSER_NESTING})
+    # Every link and image reaches the loader, which applies one policy (pressroom.manuscript.safety) and
+    # reports what it refuses, instead of markdown-it silently printing it as text.
+    md.validateLink = lambda url: True
+    md.enable(["table", "replacements", "smartquotes", "strikethrough"])
+    md.use(footnote_plugin).use(attrs_block_plugin)
+    md.core.ruler.after("block", "pressroom_limits", _limits)
+    md.core.ruler.after("inline", "pressroom_inline_limits", _inline_limits)
+    for name, rule in _RULES.items():
+        md.add_render_rule(name, rule)
+    return md
+
+
+@dataclass
+class Parsed:
+    """A section's tokens with what was learned from them."""
+
+    tokens: list[Token]
+    headings: list[tuple[int, str, str, int]] = field(default_factory=list)  # level, text, id, line
+    blocks: list[tuple[str, str, int]] = field(default_factory=list)  # kind, text, line
+    notes: list[tuple[str, int]] = field(default_factory=list)  # text, line
+    images: list[tuple[str, str, int]] = field(default_factory=list)  # src, alt, line
+    links: list[tuple[str, int]] = field(default_factory=list)  # href, line
+    dropped_attrs: list[tuple[str, int]] = field(default_factory=list)
+    undefined_notes: list[tuple[str, int]] = field(default_factory=list)
+    unused_notes: list[tuple[str, int]] = field(default_factory=list)
+    skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
+    empty_headings: list[int] = field(default_factory=list)  # lines
+    too_deep_headings: list[int] = field(default_factory=list)  # lines
+    over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
+    note_count: int = 0
+    line_offset: int = 0
+
+
+def slugify(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "").replace("'", "")
+    slug = re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-_")
+    if not slug or not slug[0].isalpha():
+        slug = "s-" + slug
+    return slug[:60].rstrip("-")
+
+
+def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) -> Parsed:
+    """Parse one section; shift headings one level down and give them stable, unique ids."""
+    md = parser()
+    env: dict = {}
+    tokens = md.parse(text, env)
+    result = Parsed(tokens)
+    result.over_limits = [(*issue, _line(token, line_offset))
+                          for issue, token in env.get("over_limits", ())]
+    if result.over_limits:
+        return result  # nothing of it will be rendered
+    result.line_offset = line_offset
+    _sanitise_attrs(tokens, result, line_offset)
+    _number_headings(tokens, result, line_offset, used_ids)
+    defined = _notes(tokens, env, result, line_offset, text)
+    _collect(tokens, result, line_offset, note_offset, defined)
+    return result
+
+
+def _limits(state) -> None:
+    """A core rule between block and inline parsing: check lengths and depth before the
+    inline parser (whose cost grows faster than a paragraph's length) ever sees a block."""
+    _keep_only(state, block_issues(state.tokens))
+
+
+def _inline_limits(state) -> None:
+    _keep_only(state, inline_issues(state.tokens))
+
+
+def _keep_only(state, found) -> None:
+    if found:
+        state.env["over_limits"] = found
+        state.tokens = [t for _, t in found]  # keep only what points at the lines; skip the rest
+        for token in state.tokens:
+            token.type, token.children, token.content = "limit", None, ""
+
+
+def _line(token: Token, offset: int) -> int:
+    return (token.map[0] + 1 + offset) if token.map else offset + 1
+
+
+def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
+    for token in _walk(tokens):
+        for key, value in (token.meta or {}).pop("insecure_attrs", {}).items():
+            # a block's {attributes} stand on the line above it
+            result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset) - 1))
+        if token.type in ("link_open", "image") or not token.attrs:
+            continue
+        clean: dict = {}
+        for key, value in token.attrs.items():
+            if key == "class":
+                kept = [c for c in str(value).split() if c in ALLOWED_CLASSES]
+                if kept:
+                    clean["class"] = " ".join(kept)
+                if len(kept) != len(str(value).split()):
+                    result.dropped_attrs.append((f'class="{value}"', _line(token, offset)))
+            elif key in ("start", "colspan", "rowspan", "style") and token.type != "paragraph_open":
+                if key == "style" and token.tag in ("th", "td"):  # table alignment from markdown-it
+                    if re.fullmatch(r"text-align:(left|right|center)", str(value)):
+                        clean[key] = value
+                elif key in ("start", "colspan", "rowspan") and str(value).isdigit():
+                    clean[key] = value
+                else:
+                    result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset)))
+            else:
+                result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset)))
+        token.attrs = clean
+
+
+def refuse_links(result: Parsed, keep) -> list[tuple[str, int]]:
+    """Unwrap every link whose href ``keep`` refuses (its text stays); return (href, line) of each."""
+    refused = []
+    for token in result.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        kept, closing = [], []
+        for child in token.children:
+            if child.type == "link_open":
+                href = str(child.attrGet("href") or "")
+                closing.append(keep(href))
+                if not closing[-1]:
+                    refused.append((href, _line(token, result.line_offset)))
+                    continue
+            elif child.type == "link_close" and closing and not closing.pop():
+                continue
+            kept.append(child)
+        token.children = kept
+    return refused
+
+
+def _walk(tokens: list[Token]):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def _plain(inline: Token, note_offset: int) -> str:
+    parts = []
+    for child in inline.children or ():
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "footnote_ref":
+            parts.append(str(note_offset + child.meta["id"] + 1))
+    return "".join(parts).strip()
+
+
+def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set[str]) -> None:
+    previous = 0
+    for i, token in enumerate(tokens):
+        if token.type != "heading_open":
+            continue
+        level = int(token.tag[1])
+        text = _plain(tokens[i + 1], 0)
+        line = _line(token, offset)
+        if not text:
+            result.empty_headings.append(line)
+        if level > MAX_HEADING_LEVEL:
+            result.too_deep_headings.append(line)
+        if level > max(previous, 1) + 1:  # a section starts at level 1 (its title)
+            result.skipped_levels.append((line, max(previous, 1), level))
+        previous = level
+        base = slugify(text)
+        anchor, n = base, 2
+        while anchor in used or _PAGE_ID.fullmatch(anchor):  # page-N: the print page markers
+            anchor, n = f"{base}-{n}", n + 1
+        used.add(anchor)
+        token.attrSet("id", anchor)
+        tag = f"h{min(level + 1, 6)}"
+        token.tag = tag
+        tokens[i + 2].tag = tag
+        result.headings.append((level, text, anchor, line))
+
+
+def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
+    """Record defined notes; report references to undefined notes and unused definitions."""
+    refs = env.get("footnotes", {}).get("refs", {})
+    defined = {t.meta["id"] for t in tokens if t.type == "footnote_open"}
+    lines = text.split("\n")
+    for key, ident in refs.items():
+        if ident == -1:  # defined, never referenced: markdown-it drops it
+            label = key[1:]
+            line = next((i + 1 for i, s in enumerate(lines) if s.lstrip().startswith(f"[^{label}]:")), 1)
+            result.unused_notes.append((label, line + offset))
+    result.note_count = len(env.get("footnotes", {}).get("list", {}))
+    # markdown-it leaves an undefined reference as literal text "[^label]"
+    for token in tokens:
+        if token.type == "inline":
+            for match in re.finditer(r"\[\^([^\]\s]+)\]", token.content):
+                if f":{match.group(1)}" not in refs:
+                    result.undefined_notes.append((match.group(1), _line(token, offset)))
+    return defined
+
+
+def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set[int]) -> None:
+    stack: list[str] = []
+    containers = {
+        "bullet_list_open": "item", "ordered_list_open": "item", "blockquote_open": "quote",
+        "th_open": "cell", "td_open": "cell", "footnote_open": "footnote", "heading_open": "heading",
+    }
+    for token in tokens:
+        if token.type in containers:
+            stack.append(containers[token.type])
+        elif token.type.replace("_close", "_open") in containers and token.nesting == -1:
+            stack.pop()
+        elif token.type in ("fence", "code_block"):
+            result.blocks.append(("code", token.content.strip(), _line(token, offset)))
+        elif token.type == "inline":
+            for child in _walk(token.children or []):
+                if child.type == "image":
+                    alt = "".join(c.content for c in _walk(child.children or []) if c.type == "text")
+                    result.images.append((child.attrGet("src") or "", alt, _line(token, offset)))
+                    if child is figure_image(token):
+                        result.blocks.append(("caption", str(child.attrGet("title")), _line(token, offset)))
+                elif child.type == "link_open":
+                    result.links.append((str(child.attrGet("href") or ""), _line(token, offset)))
+            text = _plain(token, note_offset)
+            if not text:
+                continue
+            kind = stack[-1] if stack else "paragraph"
+            line = _line(token, offset)
+            if kind == "footnote":
+                result.notes.append((text, line))
+            else:
+                result.blocks.append((kind, text, line))
+
+
+# --------------------------------------------------------------------------- rendering
+
+def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str],
+           links: dict[str, str] | None = None) -> str:
+    """Render a parsed section for one edition (see MODES); ``links`` rewrites internal hrefs."""
+    assert mode in MODES
+    md = parser()
+    env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {},
+           "links": links or {}}
+    tokens = parsed.tokens
+    if mode == "print":
+        env["notes"] = _note_bodies(md, tokens, env)
+        tokens = _without_note_block(tokens)
+    return md.renderer.render(tokens, md.options, env)
+
+
+def _note_bodies(md, tokens, env) -> dict[int, str]:
+    bodies: dict[int, list[str]] = {}
+    current = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+            bodies[current] = []
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.type == "inline":
+            bodies[current].append(md.renderer.renderInline(token.children, md.options, env))
+    return {k: " ".join(v) for k, v in bodies.items()}
+
+
+def _without_note_block(tokens):
+    out, skipping = [], False
+    for token in tokens:
+        if token.type == "footnote_block_open":
+            skipping = True
+        if not skipping:
+            out.append(token)
+        if token.type == "footnote_block_close":
+            skipping = False
+    return out
+
+
+def _n(token, env) -> int:
+    return env["offset"] + token.meta["id"] + 1
+
+
+def _footnote_ref(self, tokens, idx, options, env):
+    n = _n(tokens[idx], env)
+    p = env["prefix"]
+    if env["mode"] == "print":
+        body = env["notes"].get(tokens[idx].meta["id"], "")
+        return f'<span class="footnote" id="{p}-fn{n}">{body}</span>'
+    sub = tokens[idx].meta.get("subId", 0)
+    ref_id = f"{p}-fnref{n}" + (f"-{sub}" if sub else "")
+    epub = ' epub:type="noteref"' if env["mode"] == "xhtml" else ""
+    return (f'<a href="#{p}-fn{n}" id="{ref_id}" class="noteref" role="doc-noteref"{epub}>'
+            f"{n}</a>")
+
+
+def _footnote_block_open(self, tokens, idx, options, env):
+    return '<div class="footnotes">\n'
+
+
+def _footnote_block_close(self, tokens, idx, options, env):
+    return "</div>\n"
+
+
+def _footnote_open(self, tokens, idx, options, env):
+    n = _n(tokens[idx], env)
+    p = env["prefix"]
+    epub = ' epub:type="footnote"' if env["mode"] == "xhtml" else ""
+    env["label"] = (f'<a class="footnote-label" href="#{p}-fnref{n}" role="doc-backlink" '
+                    f'aria-label="Back to reference {n}">{n}</a> ')
+    return f'<aside id="{p}-fn{n}" class="footnote" role="doc-footnote"{epub}>\n'
+
+
+def _footnote_close(self, tokens, idx, options, env):
+    return "</aside>\n"
+
+
+def _footnote_anchor(self, tokens, idx, options, env):
+    return ""
+
+
+def figure_image(inline: Token | None) -> Token | None:
+    """The image of a paragraph that holds one titled image and nothing else: a figure."""
+    if inline is None or inline.type != "inline":
+        return None
+    return _alone(inline.children or [])
+
+
+def _alone(children: list[Token]) -> Token | None:
+    children = [c for c in children if not (c.type == "text" and not c.content.strip())]
+    if len(children) == 1 and children[0].type == "image" and children[0].attrGet("title"):
+        return children[0]
+    return None
+
+
+def _paragraph_open(self, tokens, idx, options, env):
+    if figure_image(tokens[idx + 1] if idx + 1 < len(tokens) else None) is not None:
+        return '<figure class="figure">'
+    html = self.renderToken(tokens, idx, options, env)
+    if env.get("label"):
+        html, env["label"] = html + env["label"], ""
+    return html
+
+
+def _paragraph_close(self, tokens, idx, options, env):
+    if idx > 0 and figure_image(tokens[idx - 1]) is not None:
+        return "</figure>\n"
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _image(self, tokens, idx, options, env):
+    token = tokens[idx]
+    src = env["images"].get(token.attrGet("src") or "")
+    alt = escape(self.renderInlineAsText(token.children or [], options, env))
+    if src is None:  # refused upstream; never reach for it
+        return f'<span class="missing-image">[{alt}]</span>'
+    title = token.attrGet("title")
+    if title and _alone(tokens) is token:
+        return (f'<img src="{escape(src)}" alt="{alt}" />'
+                f'<figcaption>{escape(str(title))}</figcaption>')
+    title_attr = f' title="{escape(str(title))}"' if title else ""
+    return f'<img src="{escape(src)}" alt="{alt}"{title_attr} />'
+
+
+def _link_open(self, tokens, idx, options, env):
+    token = tokens[idx]
+    href = str(token.attrGet("href") or "")
+    internal = env.get("links", {}).get(href)  # where an internal link points in this edition
+    if internal is None and not safe_link(href):  # refused by the loader already; never output
+        return "<a>"
+    href = internal or href
+    attrs = f' href="{escape(href)}"'
+    if token.attrGet("title"):
+        attrs += f' title="{escape(str(token.attrGet("title")))}"'
+    return f"<a{attrs}>"
+
+
+_RULES = {
+    "footnote_ref": _footnote_ref,
+    "footnote_block_open": _footnote_block_open,
+    "footnote_block_close": _footnote_block_close,
+    "footnote_open": _footnote_open,
+    "footnote_close": _footnote_close,
+    "footnote_anchor": _footnote_anchor,
+    "paragraph_open": _paragraph_open,
+    "paragraph_close": _paragraph_close,
+    "image": _image,
+    "link_open": _link_open,
+}

@@ -1,0 +1,1 @@
+"""Releases: the publish gate, the release folder, page stability, the catalogue."""
