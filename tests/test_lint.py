@@ -73,11 +73,11 @@ def invoke(*args, build_dir):
 
 def test_errors_exit_2_warnings_only_with_strict(tmp_path):
     error = invoke("check", "--brief", str(CORPUS / "footnote-undefined" / "brief"), build_dir=tmp_path)
-    assert error.returncode == 2 and ":7:11: C304 footnote [^2]" in error.stderr
+    assert error.returncode == 2 and ":7:11: footnote [^2] is referenced but not defined" in error.stderr
     assert "Traceback" not in error.stderr
     warning = str(CORPUS / "trailing-spaces" / "brief")
     lenient = invoke("check", "--brief", warning, build_dir=tmp_path)
-    assert lenient.returncode == 0 and ":7:11: T605 warning:" in lenient.stderr
+    assert lenient.returncode == 0 and ":7:11: warning: " in lenient.stderr and "[T605]" in lenient.stderr
     assert "no outputs to verify" in lenient.stdout
     strict = invoke("check", "--brief", warning, "--strict", build_dir=tmp_path)
     assert strict.returncode == 2 and "T605" in strict.stderr

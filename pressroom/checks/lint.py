@@ -24,6 +24,7 @@ from pressroom import manuscript
 from pressroom.errors import CODES, Problem
 from pressroom.manuscript import Collector, Project, shown
 from pressroom.manuscript.markdown import Parsed
+from pressroom.manuscript.messages import words
 from pressroom.model import FIELDS
 
 
@@ -78,8 +79,9 @@ def lint(project: Project, target: str | None = None) -> list[Problem]:
     house = manuscript.load_house(project, loader)
     found: list[Problem] = []
     for location in manuscript.resolve_targets(project, target):
+        loader.parsed = None
         manuscript.load_brief(location, house, loader)
-        draft = read_draft(location, house)
+        draft = read_draft(location, house, loader.parsed)  # the loader's parse, not a second one
         if draft is not None:
             for check in RULES.values():
                 found.extend(check(draft))
@@ -90,8 +92,10 @@ def lint(project: Project, target: str | None = None) -> list[Problem]:
 
 # --------------------------------------------------------------------------- reading
 
-def read_draft(location: Path, house: dict) -> Draft | None:
-    """The metadata and sources of a brief, read with the loader's functions (it reports their problems)."""
+def read_draft(location: Path, house: dict, loaded=None) -> Draft | None:
+    """The metadata and sources of a brief, read with the loader's functions (it reports their
+    problems); ``loaded`` is the loader's parse of its sections (:attr:`Collector.parsed`), used
+    when it is of the same files."""
     quiet = Collector()
     single = location.is_file()
     meta_path = location if single else location / "brief.yaml"
@@ -118,7 +122,10 @@ def read_draft(location: Path, house: dict) -> Draft | None:
                     texts[path] = body
     if data is None:
         return None
-    parsed = manuscript.parse_sections(files)
+    if loaded is not None and [f for f, _ in loaded] == files:
+        parsed = [section for _, section in loaded]
+    else:  # the loader stopped before its sections (a broken brief.yaml): parse them here
+        parsed = manuscript.parse_sections(files)
     sources = []
     for (path, _, offset), section in zip(files, parsed):
         result = section.parsed
@@ -211,9 +218,8 @@ def listed_but_missing(draft: Draft):
     for name, line, col in _section_items(draft):
         path = draft.folder / name
         if manuscript._inside(path, draft.folder) and not path.is_file():
-            yield _problem("P106", f"section '{name}' is listed but there is no such file",
-                           f"create {shown(path)} or fix the name", draft.meta_where, line, col,
-                           severity="error")
+            yield _problem("P106", *words("P106", name=name, path=shown(path)), draft.meta_where,
+                           line, col, severity="error")
 
 
 @rule("P111")
@@ -235,35 +241,31 @@ def image_without_alt(draft: Draft):
     for source in draft.sources:
         for src, alt, line in source.parsed.images:
             if not alt.strip():
-                yield _problem("C303", f"image '{src}' has no alternative text",
-                               "describe it between the brackets: ![what it shows](...)",
-                               source.where, line, _col(source, line, "!["), "error")
+                yield _problem("C303", *words("C303", src=src), source.where, line,
+                               _col(source, line, "!["), "error")
 
 
 @rule("C304")
 def note_undefined(draft: Draft):
     for source in draft.sources:
         for label, line in source.parsed.undefined_notes:
-            yield _problem("C304", f"footnote [^{label}] is referenced but not defined",
-                           f"add a line '[^{label}]: text' or remove the reference",
-                           source.where, line, _col(source, line, f"[^{label}]"), "error")
+            yield _problem("C304", *words("C304", label=label), source.where, line,
+                           _col(source, line, f"[^{label}]"), "error")
 
 
 @rule("C305")
 def note_unused(draft: Draft):
     for source in draft.sources:
         for label, line in source.parsed.unused_notes:
-            yield _problem("C305", f"footnote [^{label}] is defined but never referenced",
-                           f"add [^{label}] where it belongs or remove it",
-                           source.where, line, _col(source, line, f"[^{label}]"))
+            yield _problem("C305", *words("C305", label=label), source.where, line,
+                           _col(source, line, f"[^{label}]"))
 
 
 @rule("C306")
 def heading_skipped(draft: Draft):
     for source in draft.sources:
         for line, before, after in source.parsed.skipped_levels:
-            yield _problem("C306", f"heading level jumps from {before} to {after}",
-                           f"use {'#' * (before + 1)} for this heading",
+            yield _problem("C306", *words("C306", before=before, after=after, hashes="#" * (before + 1)),
                            source.where, line, _col(source, line, "#"))
 
 
@@ -272,9 +274,8 @@ def link_to_nowhere(draft: Draft):
     for source in draft.sources:
         for href, line in source.parsed.links:
             if links.is_internal(href) and draft.targets.resolve(href, source.path) is None:
-                yield _problem("C310", f"link '{href}' points to no heading or section of this brief",
-                               "link to #heading-id, a listed section file, or section.md#heading-id",
-                               source.where, line, _col(source, line, f"({href}") + 1, "error")
+                yield _problem("C310", *words("C310", href=href), source.where, line,
+                               _col(source, line, f"({href}") + 1, "error")
 
 
 # --------------------------------------------------------------------------- typography

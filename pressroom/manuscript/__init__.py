@@ -17,6 +17,7 @@ from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from pressroom.manuscript import links, markdown, reading, safety
+from pressroom.manuscript.messages import words
 from pressroom.errors import ManuscriptError, Problem
 from pressroom.project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
 from pressroom.model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
@@ -34,6 +35,9 @@ class Collector:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        #: The sections of the last brief read, as parsed (``[(path, text, offset), ParsedSection]``):
+        #: the lint reads them instead of parsing the files again.
+        self.parsed: list[tuple[tuple, ParsedSection]] | None = None
 
     def error(self, code, message, hint="", path=None, line=None):
         self.problems.append(Problem(code, message, hint, path, line, "error"))
@@ -297,8 +301,7 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
                            "keep section files beside brief.yaml", where, line)
             continue
         if not path.is_file():
-            problems.error("P106", f"section '{name}' is listed but there is no such file",
-                           f"create {shown(path)} or fix the name", where, line)
+            problems.error("P106", *words("P106", name=name, path=shown(path)), where, line)
             continue
         body = read_text(path, problems)
         if body is not None:
@@ -357,6 +360,7 @@ def parse_sections(files) -> list[ParsedSection]:
 def _sections(root: Path, files, problems: Collector):
     """Parse every section file; report its problems; resolve its images inside the brief's folder."""
     parsed, images, ok = parse_sections(files), {}, True
+    problems.parsed = list(zip(files, parsed))
     seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
     for section in parsed:
         path, result = section.path, section.parsed
@@ -383,14 +387,12 @@ def _sections(root: Path, files, problems: Collector):
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
                           where, line)
         for label, line in result.undefined_notes:
-            problems.error("C304", f"footnote [^{label}] is referenced but not defined",
-                           f"add a line '[^{label}]: text' or remove the reference", where, line)
+            problems.error("C304", *words("C304", label=label), where, line)
         for label, line in result.unused_notes:
-            problems.warn("C305", f"footnote [^{label}] is defined but never referenced",
-                          f"add [^{label}] where it belongs or remove it", where, line)
+            problems.warn("C305", *words("C305", label=label), where, line)
         for line, before, after in result.skipped_levels:
-            problems.warn("C306", f"heading level jumps from {before} to {after}",
-                          f"use {'#' * (before + 1)} for this heading", where, line)
+            problems.warn("C306", *words("C306", before=before, after=after,
+                                         hashes="#" * (before + 1)), where, line)
         for src, alt, line in result.images:
             target = _resolve_image(root, path, src, alt, where, line, problems)
             if target is None:
@@ -402,9 +404,7 @@ def _sections(root: Path, files, problems: Collector):
         path, result = section.path, section.parsed
         for href, line in markdown.refuse_links(result, lambda href: _linkable(href, path, targets)):
             if links.is_internal(href):
-                problems.warn("C310", f"link '{href[:60]}' points to no heading or section of this "
-                              "brief; it was removed, its text kept", "fix the #id or the file name",
-                              shown(path), line)
+                problems.warn("C310", *words("C310", href=href[:60]), shown(path), line)
             else:
                 problems.warn("C326", f"link to '{href[:60]}' removed, its text kept",
                               "a link may be an http:, https: or mailto: address, or point to a "
@@ -446,8 +446,7 @@ def _resolve_image(root: Path, section: Path, src: str, alt: str, where, line, p
                        where, line)
         return None
     if not alt.strip():
-        problems.error("C303", f"image '{src}' has no alternative text",
-                       "describe it between the brackets: ![what it shows](...)", where, line)
+        problems.error("C303", *words("C303", src=src), where, line)
         return None
     issues = safety.image_issues(path.resolve())
     for code, message, hint in issues:
