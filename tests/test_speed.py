@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from conftest import FIRST, ROOT
 from pressroom import weasy
-from pressroom.execution import worker
+from pressroom.execution import scheduler, worker
 from pressroom.editions import html, pdf
 from pressroom.errors import BuildError
 
@@ -345,9 +345,9 @@ def test_a_job_left_unread_by_a_failed_brief_is_drained_before_the_next(project,
                 monkeypatch.setattr(worker.Job, "discard", lambda self: None)
             with pytest.raises(RuntimeError):
                 with worker.leased() as job:
-                    job(pdf.submit(first_brief, files[0], base))
+                    job(scheduler.submit(first_brief, files[0], base))
                     raise RuntimeError("the EPUB could not be made")
-            return pdf.submit(other, files[1], base).pdf()
+            return scheduler.submit(other, files[1], base).pdf()
         finally:
             monkeypatch.undo()
             running.close()
