@@ -254,7 +254,8 @@ def build(project: Project, target: str | None = None, formats=EDITIONS, strict:
         kind = ManuscriptError if any(isinstance(f, ManuscriptError) for f in failures) else BuildError
         error = kind(list(dict.fromkeys(p for f in failures for p in f.problems)))
         error.result = result  # what was built all the same, for the summary table
-        raise error
+        # a failure with a cause (the PDF worker's traceback) keeps it for --debug
+        raise error from next((f for f in failures if f.__cause__ is not None), None)
     return result
 
 

@@ -83,6 +83,7 @@ CODES: dict[str, str] = {
     "B411": "an output cannot be written (permissions, disk full)",
     "B412": "the build was interrupted; the previous outputs are unchanged",
     "B413": "an unexpected internal error",
+    "B415": "the PDF worker could not start (its cause is shown; --debug shows the traceback)",
     "B465": "the preview cannot watch its folders for saves",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
