@@ -92,14 +92,16 @@ def editions(formats, profiles=("screen",)) -> tuple[str, ...]:
 
 def render(brief: Brief, project: Project, formats=EDITIONS,
            used: dict[str, set[Path]] | None = None,
-           stats: dict | None = None) -> dict[str, bytes | Files]:
+           stats: dict | None = None,
+           warnings: list[Problem] | None = None) -> dict[str, bytes | Files]:
     """Every requested edition of a brief, in memory. The HTML tree comes first: the PDF is laid
     out from it (in the PDF worker, when the build runs one), and the reading editions carry the
     laid-out PDF's page numbers; they are made while the PDFs are written.
 
     ``used``, if given, receives for each edition the files it was made from. Every edition
     depends on the HTML tree (through the page numbers); the EPUB also on its own layouts.
-    ``stats``, if given, receives each PDF's number of pages (``{"pdf": 5, ...}``).
+    ``stats``, if given, receives each PDF's number of pages (``{"pdf": 5, ...}``);
+    ``warnings`` WeasyPrint's warnings about the project's and brief's files, as Problems.
     """
     from .editions import epub, html, pdf
 
@@ -134,6 +136,9 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
             press.starts()
             stats["pdf-print"] = press.page_count
             outputs["pdf-print"] = press.pdf()
+    if warnings is not None:  # both profiles read the same stylesheets: each warning once
+        warnings += [w for w in dict.fromkeys(screen.warnings + (press.warnings if press else []))
+                     if w not in warnings]
     return outputs
 
 
@@ -190,7 +195,11 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
         report.slug = brief.slug
         used: dict[str, set[Path]] = {}
         stats: dict = {}
-        outputs = render(brief, project, formats, used, stats)
+        laid_out: list[Problem] = []  # WeasyPrint's warnings
+        outputs = render(brief, project, formats, used, stats, laid_out)
+        if strict and laid_out:
+            raise ManuscriptError(laid_out)
+        report.warnings += laid_out
         written = write(project.build_dir, brief, {e: outputs[e] for e in formats})
     except PressroomError as error:
         report.failure = error

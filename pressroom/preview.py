@@ -72,7 +72,9 @@ class Preview:
                 brief = briefs[0]
                 tree = html.tree(brief, self.project)
                 base = pdf.tree_url(brief.slug)
-                document = pdf.layout(brief, tree, base)  # the page numbers of every edition
+                laid_out: list[Problem] = []  # WeasyPrint's warnings about styles/ and images
+                document = pdf.layout(brief, tree, base, warnings=laid_out)  # every edition's page numbers
+                warnings = warnings + laid_out
                 self.tree = html.paginate(brief, tree, pages.starts(document))
                 timings = {"html": time.perf_counter() - start}
                 self._publish(html=self.state["generation"] + 1, title=brief.metadata.title,

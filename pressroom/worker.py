@@ -331,22 +331,27 @@ class Clone(Worker):
 
 
 class Job:
-    """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written."""
+    """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written;
+    ``warnings`` holds WeasyPrint's warnings of what was read so far."""
 
     def __init__(self, worker: Worker, pdf: bool):
         self.worker = worker
         self.owed = 2 if pdf else 1  # answers still to read: the starts, then the PDF
         self._starts = None
         self.page_count = 0
+        self.warnings: list = []  # WeasyPrint's, as Problems: the layout's, then the PDF's
 
     def starts(self):
         if self._starts is None:
-            self._starts, self.page_count = self._receive("starts")
+            self._starts, self.page_count, warnings = self._receive("starts")
+            self.warnings += warnings
         return self._starts
 
     def pdf(self) -> bytes:
         self.starts()
-        return self._receive("pdf")
+        data, warnings = self._receive("pdf")
+        self.warnings += warnings
+        return data
 
     def _receive(self, expected: str):
         try:
@@ -481,10 +486,15 @@ def serve():  # pragma: no cover (runs in the worker)
             brief, files, base_url, wanted_pdf, profile = request
             try:
                 laid_out = pdf.LaidOut(brief, files, base_url, profile)
-                _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count))))
+                _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count,
+                                                         laid_out.warnings))))
                 gc.collect()
                 if wanted_pdf:
-                    _write(results, pickle.dumps(("pdf", laid_out.pdf()), pickle.HIGHEST_PROTOCOL))
+                    told = len(laid_out.warnings)
+                    data = laid_out.pdf()
+                    _write(results, pickle.dumps(("pdf", (data, laid_out.warnings[told:])),
+                                                 pickle.HIGHEST_PROTOCOL))
+                    del data
             except PressroomError as error:
                 _write(results, pickle.dumps(("error", (type(error), error.problems))))
             except Exception:  # a bug: the build shows the traceback

@@ -1,21 +1,104 @@
-"""A PDF worker that cannot start (WeasyPrint cannot be imported) says why in one line (B415),
-and ``--debug`` shows the worker's traceback.
+"""Nothing WeasyPrint says is swallowed.
+
+* Its warnings about the project's stylesheets, fonts and images are Problems naming the file
+  and line (B425, B435, B445): shown by the build, kept in its manifest (a no-op rebuild shows
+  them again), fatal with ``--strict``, and sent back by the PDF worker.
+* A PDF worker that cannot start (WeasyPrint cannot be imported) says why in one line (B415),
+  and ``--debug`` shows the worker's traceback.
+
+Every test breaks a temporary copy of the project; source/ and styles/ are never edited.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import FIRST, ROOT
+from conftest import FIRST, ROOT, copy_project, load_brief
 
-from pressroom import worker
+from pressroom import build, worker
 from pressroom.editions import html, pdf
-from pressroom.errors import BuildError
+from pressroom.errors import BuildError, ManuscriptError
+
+SECOND = "sample-brief-corridors"
+NEW = {"B425", "B435", "B445", "B455"}
+
+#: one mistake of each kind in styles/print.css: (the CSS, its code, the column WeasyPrint gives)
+KINDS = {
+    "misspelt property": ("p { colr: #333; }", "B425", 5),
+    "missing font file": ('@font-face { font-family: "Gone Sans"; src: url(fonts/GoneSans.ttf); }',
+                          "B435", None),
+    "unreadable image": ("body { background-image: url(texture.png); }", "B445", None),
+    "broken calc(": ("h2 { width: calc(100% - ; }", "B425", 6),  # last: it runs to the end
+}
+
+
+def add_rule(css: Path, rule: str) -> int:
+    """Append ``rule`` to a stylesheet on a line of its own; return that line's number."""
+    text = css.read_text(encoding="utf-8").rstrip("\n") + "\n"
+    css.write_text(text + rule + "\n", encoding="utf-8")
+    return text.count("\n") + 1
+
+
+@pytest.fixture
+def copy(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # paths in messages are shown relative to here
+    project = copy_project(tmp_path)
+    (project.styles_dir / "texture.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not an image" * 8)
+    return project
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_kind_of_weasyprint_warning_is_a_problem_at_its_file_and_line(copy, kind):
+    rule, code, col = KINDS[kind]
+    line = add_rule(copy.styles_dir / "print.css", rule)
+    result = build.build(copy, FIRST, formats=("pdf",))
+    [warning] = [w for w in result.warnings if w.code in NEW]
+    assert (warning.code, warning.severity) == (code, "warning")
+    assert (warning.path, warning.line, warning.col) == ("styles/print.css", line, col)
+    assert re.match(rf"warning: styles/print\.css:{line}(:{col})?: .+; .+ \[{code}\]$", str(warning))
+    assert "\n" not in str(warning) and "file:///" not in str(warning)
+
+    with pytest.raises(ManuscriptError) as caught:  # --strict: the warning stops the build
+        build.build(copy, FIRST, formats=("pdf",), strict=True)
+    assert code in {p.code for p in caught.value.problems}
+
+
+def test_every_mistake_of_a_stylesheet_is_reported_at_once(copy):
+    css = copy.styles_dir / "print.css"
+    lines = {kind: add_rule(css, rule) for kind, (rule, _, _) in KINDS.items()}
+    result = build.build(copy, FIRST, formats=("pdf",))
+    found = sorted((w.line, w.code) for w in result.warnings if w.code in NEW)
+    assert found == sorted((lines[kind], code) for kind, (_, code, _) in KINDS.items())
+
+
+def test_a_warning_of_another_stylesheet_names_that_one(copy):
+    line = add_rule(copy.styles_dir / "fonts.css", "p { colr: #333; }")
+    result = build.build(copy, FIRST, formats=("pdf",))
+    [warning] = [w for w in result.warnings if w.code in NEW]
+    assert (warning.path, warning.line) == ("styles/fonts.css", line)
+
+
+def test_the_warnings_travel_back_from_the_pdf_worker(copy):
+    add_rule(copy.styles_dir / "print.css", KINDS["misspelt property"][0])
+    brief = load_brief(copy)
+    tree = html.tree(brief, copy)
+    base = pdf.tree_url(brief.slug)
+    here = pdf.LaidOut(brief, tree, base)
+    here.pdf()
+    running = worker.Worker()
+    try:
+        job = running.submit(brief, {k: v for k, v in tree.items() if k != "index.html"}, base)
+        job.pdf()
+    finally:
+        running.close()
+    assert [w.code for w in here.warnings] == ["B425"]
+    assert job.warnings == here.warnings
 
 
 def _cli_copy(tmp_path: Path) -> Path:
@@ -30,6 +113,39 @@ def invoke(root: Path, *args, **env):
     return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=root, capture_output=True,
                           text=True, timeout=300,
                           env=dict(os.environ, PRESSROOM_BUILD_DIR=str(root / "build"), **env))
+
+
+def test_the_command_line_shows_them_keeps_them_in_the_manifest_and_fails_on_them_if_strict(tmp_path):
+    root = _cli_copy(tmp_path)
+    line = add_rule(root / "styles" / "print.css", KINDS["misspelt property"][0])
+    shown = rf"(?m)^warning: styles/print\.css:{line}:5: Ignored `colr: #333`, unknown property; .*\[B425\]$"
+    for attempt in ("built", "up to date"):  # through the PDF worker, then from the manifest
+        run = invoke(root, "build", "--brief", FIRST, "--format", "pdf")
+        assert run.returncode == 0, run.stderr
+        assert re.search(shown, run.stderr), (attempt, run.stderr)
+        assert re.search(rf"(?m)^{FIRST} .* 1$", run.stdout), run.stdout  # the table's warnings
+    assert "made" not in run.stdout.splitlines()[0]  # the second build made nothing
+    strict = invoke(root, "build", "--brief", FIRST, "--format", "pdf", "--strict")
+    assert strict.returncode == 2 and re.search(shown, strict.stderr), strict.stderr
+    assert "Traceback" not in strict.stderr
+
+
+def test_the_preview_shows_them_with_the_manuscript_warnings(copy):
+    from pressroom.preview import Preview
+
+    line = add_rule(copy.styles_dir / "print.css", KINDS["misspelt property"][0])
+    preview = Preview(copy, FIRST)
+    assert set(preview.rebuild()) == {"html", "pdf"}
+    assert [w for w in preview.state["warnings"] if "[B425]" in w] == [
+        f"warning: styles/print.css:{line}:5: Ignored `colr: #333`, unknown property; "
+        "correct the CSS (WeasyPrint ignores it) [B425]"]
+
+
+@pytest.mark.parametrize("slug", [FIRST, SECOND])
+def test_the_briefs_of_the_project_lay_out_without_a_warning(project, slug):
+    warnings: list = []
+    build.render(load_brief(project, slug), project, ("pdf", "pdf-print"), warnings=warnings)
+    assert warnings == []
 
 
 # --------------------------------------------------------------------------- the worker's start
