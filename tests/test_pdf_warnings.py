@@ -31,6 +31,8 @@ NEW = {"B425", "B435", "B445", "B455"}
 #: one mistake of each kind in styles/print.css: (the CSS, its code, the column WeasyPrint gives)
 KINDS = {
     "misspelt property": ("p { colr: #333; }", "B425", 5),
+    "unknown selector": ("p:nth-unknown(2) { color: #333; }", "B425", None),
+    "calc( of a bad var(": ("p { --gap: red; margin-left: calc(var(--gap) * 2); }", "B425", 30),
     "missing font file": ('@font-face { font-family: "Gone Sans"; src: url(fonts/GoneSans.ttf); }',
                           "B435", None),
     "unreadable image": ("body { background-image: url(texture.png); }", "B445", None),

@@ -201,6 +201,7 @@ def render(brief: Brief, files: Files, base_url: str, profile: str = "screen",
 _AT = re.compile(r" at (\d+):(\d+)")
 _NAMED = re.compile(r"^(?:Ignored|Deprecated) `([^`:\s]+)|^Invalid math function at \d+:\d+: ([\w-]+)\(")
 _FONT = re.compile(r"^Font-face '(.*)' cannot be loaded")
+_SELECTOR = re.compile(r"^Invalid or unsupported selector, '(.+)'")
 _IMAGE = re.compile(r"^Failed to load (?:image|stylesheet|attachment) at '?([^' ]+)'?")
 
 
@@ -224,6 +225,7 @@ def problems(files: Files, base_url: str, records, missing=()) -> list[Problem]:
         text = text if len(text) <= 160 else text[:159] + "…"
         name = _tree_name(base_url, sheet) if sheet else None
         at, font, image = _AT.search(message), _FONT.match(message), _IMAGE.match(message)
+        selector = _SELECTOR.match(message)
         if image:
             target = _tree_name(base_url, image.group(1).rstrip(":"))
             if target not in files:  # missing: reported above (or refused, which fails the build)
@@ -239,6 +241,10 @@ def problems(files: Files, base_url: str, records, missing=()) -> list[Problem]:
                 continue
             path, line = _mention(files, font.group(1), prefer=name)
             found.append(Problem("B435", text, "check the @font-face src and the font file",
+                                 path, line, "warning"))
+        elif selector:
+            path, line = _mention(files, selector.group(1).strip(), prefer=name)
+            found.append(Problem("B425", text, "correct the selector (WeasyPrint ignores the rule)",
                                  path, line, "warning"))
         elif at:
             line, col = int(at.group(1)), int(at.group(2))
@@ -291,13 +297,13 @@ def _lines(files: Files, name: str) -> list[str]:
 
 def _sheet_at(files: Files, current: str | None, line: int, col: int, word: str | None) -> str | None:
     """The stylesheet a warning at ``line:col`` is about: the one being parsed if ``word`` (the
-    property or function warned about) stands there, else the first other one where it does (a
+    property or function warned about) is on that line, else the first other one where it is (a
     value WeasyPrint computes after parsing every stylesheet), else the one being parsed."""
     if not word:
         return current
     for name in _sheets(files, current):
         lines = _lines(files, name)
-        if line <= len(lines) and lines[line - 1][col - 1:].lower().startswith(word.lower()):
+        if line <= len(lines) and word.lower() in lines[line - 1].lower():
             return name
     return current
 
