@@ -86,6 +86,7 @@ class Rendered(dict):
         super().__init__()
         self.used: dict[str, set[Path]] = {}
         self.pages: dict[str, int] = {}
+        self.warnings: list[Problem] = []  # WeasyPrint's, about the project's and brief's files
 
 
 @dataclass
@@ -122,6 +123,8 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
     ``names`` are edition names (default: every edition, screen profile); an edition's ``needs``
     are made with it (a PDF's ``print.html`` is written beside it). ``shown(name, made)`` is
     called as each edition is finished (the preview shows the HTML before the PDF is written).
+    ``warnings`` of the result are WeasyPrint's about the project's and brief's files, as Problems
+    (each once: the profiles read the same stylesheets).
     """
     from pressroom.editions import html
 
@@ -158,6 +161,7 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
                 rendered.pages[edition.name] = made.pages
             if shown is not None:
                 shown(edition.name, made)
+    rendered.warnings = list(dict.fromkeys(w for job in context.layouts.values() for w in job.warnings))
     return rendered
 
 
@@ -228,6 +232,9 @@ def build_brief(project: Project, location: Path, formats, strict: bool = False,
             brief = replace(brief, metadata=replace(brief.metadata, paper=options["paper"]))
         report.slug = brief.slug
         outputs = render(brief, project, formats)
+        if strict and outputs.warnings:
+            raise ManuscriptError(outputs.warnings)
+        report.warnings += outputs.warnings
         written = write(project.build_dir, brief, {e: outputs[e] for e in formats})
     except PressroomError as error:
         report.failure = error
@@ -292,7 +299,8 @@ def build(project: Project, target: str | None = None, formats=None, strict: boo
         kind = ManuscriptError if any(isinstance(f, ManuscriptError) for f in failures) else BuildError
         error = kind(list(dict.fromkeys(p for f in failures for p in f.problems)))
         error.result = result  # what was built all the same, for the summary table
-        raise error
+        # a failure with a cause (the PDF worker's traceback) keeps it for --debug
+        raise error from next((f for f in failures if f.__cause__ is not None), None)
     return result
 
 

@@ -240,3 +240,28 @@ def test_the_page_follows_saves_in_a_real_browser(copy, tmp_path):
     outside = [u for u in requests if not u.startswith((server.url, "about:", "data:", "blob:",
                                                           "chrome-extension:", "chrome:"))]
     assert outside == []  # no CDN, no remote script: everything came from the preview
+
+
+def test_a_save_made_as_soon_as_the_server_first_answers_is_rebuilt(copy):
+    """Watching starts before the first build: the earliest save after the preview answers (or
+    one made while it builds) is never lost."""
+    import threading
+    import time
+
+    server = PreviewServer(copy, FIRST, port=0)
+    starting = threading.Thread(target=server.start, daemon=True)
+    starting.start()
+    try:
+        status, body = get(server, "/state")  # answered as soon as the server serves
+        assert status == 200
+        first = json.loads(body)["html"]
+        sentence = "This sentence was saved the moment the preview first answered."
+        append(copy.source_dir / FIRST / "03-russia.md", f"\n{sentence}\n")
+        deadline = time.monotonic() + 30
+        while json.loads(get(server, "/state")[1])["html"] == first:
+            assert time.monotonic() < deadline, "the save was never rebuilt"
+            time.sleep(0.1)
+        assert sentence.encode() in get(server, "/edition/index.html")[1]
+    finally:
+        starting.join(timeout=30)
+        server.stop()

@@ -140,6 +140,25 @@ def test_without_a_base_url_the_catalogue_links_stay_relative(scratch, dist):
     assert "<id>urn:pressroom:release:newer-brief:1.10</id>" in text
 
 
+def test_a_house_yaml_that_cannot_be_read_stops_the_catalogue_with_its_line(scratch, dist):
+    house = scratch.house_file
+    house.write_text(house.read_text(encoding="utf-8") + "series: [unclosed\n", encoding="utf-8")
+    with pytest.raises(manuscript.ManuscriptError) as caught:
+        catalogue.write(scratch, dist)
+    [problem] = caught.value.problems
+    assert problem.code == "P102" and problem.path.endswith("house.yaml") and problem.line
+    assert not (dist / "index.html").exists() and not (dist / "feed.xml").exists()
+
+
+def test_a_house_yaml_warning_reaches_the_catalogue_caller(scratch, dist):
+    house = scratch.house_file
+    house.write_text(house.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
+    warnings: list = []
+    catalogue.write(scratch, dist, warnings)
+    assert [(w.code, w.severity) for w in warnings] == [("M204", "warning")]
+    assert "'colour'" in warnings[0].message and (dist / "feed.xml").exists()
+
+
 # --------------------------------------------------------------------------- citation files
 
 @pytest.fixture(scope="module")

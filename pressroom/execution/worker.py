@@ -202,6 +202,7 @@ class Worker:
         self._sender: threading.Thread | None = None
         self._prepared = False
         self._given = False  # whether a job was sent (then it may have fonts to clean up)
+        self._failed: tuple[str, str] | None = None  # why it could not start, and the traceback
 
     def prepare(self) -> None:
         """Have the worker import WeasyPrint now (it waits for this or a job: a build with
@@ -241,14 +242,25 @@ class Worker:
         raise RuntimeError(f"the PDF worker failed:\n{value}")
 
     def next(self) -> tuple[str, object]:
-        """The worker's next answer: ``starts``, ``pdf``, ``error`` or ``crash`` and its value."""
+        """The worker's next answer: ``starts``, ``pdf``, ``error`` or ``crash`` and its value.
+        A worker that could not start says why once (``failed``): every read then raises B415,
+        caused by the worker's traceback (which ``--debug`` shows)."""
         from pressroom.errors import BuildError, Problem
 
-        message = _read(self._results)
-        if message is None:
-            raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
-                                     "run again; set PRESSROOM_WORKER=0 to render in one process"))
-        return pickle.loads(message)
+        if self._failed is None:
+            message = _read(self._results)
+            if message is None:
+                raise BuildError(Problem("B401", "the PDF worker stopped before finishing",
+                                         "run again; set PRESSROOM_WORKER=0 to render in one "
+                                         "process"))
+            answer = pickle.loads(message)
+            if answer[0] != "failed":
+                return answer
+            self._failed = answer[1]
+        why, trace = self._failed
+        raise BuildError(Problem("B415", f"the PDF worker could not start: {why}",
+                                 "check WeasyPrint's installation (scripts/bootstrap); run with "
+                                 "--debug for the traceback")) from StartFailure(trace)
 
     def close(self) -> None:
         # whatever it is doing (starting, importing, rendering for a build that failed), stop it:
@@ -266,6 +278,13 @@ class Worker:
         self.process.wait()
 
 
+class StartFailure(Exception):
+    """The traceback of a worker that could not start, as the cause of its B415 (``--debug``)."""
+
+    def __str__(self) -> str:
+        return "the PDF worker's traceback:\n" + str(self.args[0]).rstrip()
+
+
 class Clone(Worker):
     """A worker forked by another (``parent``) once that one has imported WeasyPrint, talking to
     the build over one Unix socket. It is the parent worker's child, not the build's: it is
@@ -277,6 +296,7 @@ class Clone(Worker):
         self._jobs = self._results = -1  # until the clone has connected
         self._sender: threading.Thread | None = None
         self._prepared, self._given = True, False
+        self._failed = None
 
     def _connect(self) -> None:
         from pressroom.errors import BuildError, Problem
@@ -311,22 +331,27 @@ class Clone(Worker):
 
 
 class Job:
-    """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written."""
+    """One brief in the worker: ``starts()`` once it is laid out, ``pdf()`` once it is written;
+    ``warnings`` holds WeasyPrint's warnings of what was read so far."""
 
     def __init__(self, worker: Worker, pdf: bool):
         self.worker = worker
         self.owed = 2 if pdf else 1  # answers still to read: the starts, then the PDF
         self._starts = None
         self.page_count = 0
+        self.warnings: list = []  # WeasyPrint's, as Problems: the layout's, then the PDF's
 
     def starts(self):
         if self._starts is None:
-            self._starts, self.page_count = self._receive("starts")
+            self._starts, self.page_count, warnings = self._receive("starts")
+            self.warnings += warnings
         return self._starts
 
     def pdf(self) -> bytes:
         self.starts()
-        return self._receive("pdf")
+        data, warnings = self._receive("pdf")
+        self.warnings += warnings
+        return data
 
     def _receive(self, expected: str):
         try:
@@ -432,14 +457,21 @@ def serve():  # pragma: no cover (runs in the worker)
     code = 0
     try:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-        from pressroom import weasy
-        from pressroom.editions import pdf
-        from pressroom.errors import PressroomError
+        try:
+            from pressroom import weasy
+            from pressroom.editions import pdf
+            from pressroom.errors import PressroomError
 
-        message = _read(jobs)  # the build's word to prepare, or its first job
-        if message is None:
-            return
-        weasy.load()
+            message = _read(jobs)  # the build's word to prepare, or its first job
+            if message is None:
+                return
+            weasy.load()
+        except Exception as exc:  # WeasyPrint cannot be imported (a missing Pango, ...): say why
+            import traceback
+
+            why = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            _write(results, pickle.dumps(("failed", (why, traceback.format_exc()))))
+            raise
         gc.disable()
         gc.freeze()  # what the imports made lives as long as the worker: no collection walks it
         if not message:
@@ -454,10 +486,15 @@ def serve():  # pragma: no cover (runs in the worker)
             brief, files, base_url, wanted_pdf, profile = request
             try:
                 laid_out = pdf.LaidOut(brief, files, base_url, profile)
-                _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count))))
+                _write(results, pickle.dumps(("starts", (laid_out.starts(), laid_out.page_count,
+                                                         laid_out.warnings))))
                 gc.collect()
                 if wanted_pdf:
-                    _write(results, pickle.dumps(("pdf", laid_out.pdf()), pickle.HIGHEST_PROTOCOL))
+                    told = len(laid_out.warnings)
+                    data = laid_out.pdf()
+                    _write(results, pickle.dumps(("pdf", (data, laid_out.warnings[told:])),
+                                                 pickle.HIGHEST_PROTOCOL))
+                    del data
             except PressroomError as error:
                 _write(results, pickle.dumps(("error", (type(error), error.problems))))
             except Exception:  # a bug: the build shows the traceback

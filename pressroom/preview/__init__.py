@@ -3,7 +3,8 @@
     Preview.rebuild()   load -> build.render (the build's pipeline): HTML edition (published as
                         soon as it has the PDF's page numbers) -> PDF (published when written)
     PreviewServer       127.0.0.1 only: the page, the edition tree, the PDF, /events (SSE)
-    watch()             watchfiles on source/, layouts/ and styles/ -> rebuild()
+    watch()             watchfiles on source/, layouts/ and styles/ -> rebuild(); it watches
+                        before the first build, so no save is missed
 
 Nothing is written to build/: the preview lives in memory, so it never races
 `invoke build` nor leaves a half-made file. The process stays warm: WeasyPrint,
@@ -89,8 +90,10 @@ class Preview:
                 return {"error": time.perf_counter() - start}
             timings["pdf"] = time.perf_counter() - start
             built = dt.datetime.now().strftime("%H:%M:%S")
+            warnings = warnings + rendered.warnings  # WeasyPrint's, about styles/ and images
             self._publish(busy=False, pdf=self.state["generation"] + 1, pages=rendered.pages["pdf"],
-                          built=built, seconds=round(timings["pdf"], 2))
+                          built=built, seconds=round(timings["pdf"], 2),
+                          warnings=[str(w) for w in warnings])
             self.log(f"{built} rebuilt {brief.slug} in {timings['pdf']:.2f} s"
                      + (f", {len(warnings)} warnings" if warnings else ""))
             return timings
@@ -158,14 +161,21 @@ class Preview:
         own = self.location.resolve()
         return len(parts) == 1 or own.is_file() or (source / parts[0]) == own
 
-    def watch(self) -> None:
-        """Rebuild after every save until :meth:`stop`; saves made during a rebuild trigger one more."""
+    def watch(self, watching: threading.Event | None = None) -> None:
+        """Rebuild after every save until :meth:`stop`; saves made during a rebuild trigger one more.
+
+        ``watching``, if given, is set once the folders are watched: watchfiles yields (an empty
+        set, after ``rust_timeout``) only once its watcher is in place, so a save made after
+        that is never missed, even one made while the first build runs."""
         import watchfiles
 
         folders = [d for d in (self.project.source_dir, self.project.layouts_dir,
                                self.project.styles_dir) if d.is_dir()]
         for changes in watchfiles.watch(*folders, stop_event=self.stopping, debounce=400, step=30,
+                                        rust_timeout=50, yield_on_timeout=True,
                                         raise_interrupt=False):
+            if watching is not None:
+                watching.set()
             if any(self.relevant(Path(p)) for _, p in changes):
                 self.rebuild()
 
@@ -188,12 +198,21 @@ class PreviewServer:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}/"
 
     def start(self) -> None:
-        """Build once (errors are shown, not raised), then serve and watch in background threads."""
+        """Watch, then build once (errors are shown, not raised), then serve; watching and
+        serving go on in background threads. Watching starts first, so that a save made at any
+        moment after ``start`` (while building, or as soon as the server answers) rebuilds."""
+        watching = threading.Event()
+        watcher = threading.Thread(target=self.preview.watch, args=(watching,), daemon=True)
+        watcher.start()
+        self._threads.append(watcher)
+        while not watching.wait(0.05):
+            if not watcher.is_alive():  # watchfiles failed: its thread printed why
+                raise BuildError(Problem("B465", "the preview cannot watch source/, layouts/ "
+                                         "and styles/", "run with --debug for details"))
         self.preview.rebuild()
-        for target in (self.httpd.serve_forever, self.preview.watch):
-            thread = threading.Thread(target=target, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        server = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        server.start()
+        self._threads.append(server)
 
     def stop(self) -> None:
         self.preview.stop()

@@ -52,9 +52,14 @@ def _newest_first(entry: dict) -> tuple:
     return (entry["meta"].get("date") or "", release.version_key(entry["version"]), entry["slug"])
 
 
-def context(project: Project, dist: Path) -> dict:
+def context(project: Project, dist: Path, warnings: list | None = None) -> dict:
+    """What the catalogue templates show. A house.yaml that cannot be read raises
+    :class:`ManuscriptError`; its warnings (an unknown field) are added to ``warnings``."""
     problems = manuscript.Collector()
     house = manuscript.load_house(project, problems)
+    problems.raise_errors()
+    if warnings is not None:
+        warnings += problems.warnings
     base = str(house.get("base_url") or "").rstrip("/")
     publisher = str(house.get("publisher") or "Pressroom")
     briefs = []
@@ -71,15 +76,16 @@ def context(project: Project, dist: Path) -> dict:
             "briefs": briefs, "entries": entries, "version": __version__}
 
 
-def render(project: Project, dist: Path) -> dict[str, bytes]:
-    data = context(project, dist)
+def render(project: Project, dist: Path, warnings: list | None = None) -> dict[str, bytes]:
+    data = context(project, dist, warnings)
     return {name: templates.render(project.layouts_dir, f"catalogue/{name}", **data).encode("utf-8")
             for name in ("index.html", "feed.xml")}
 
 
-def write(project: Project, dist: Path) -> list[Path]:
+def write(project: Project, dist: Path, warnings: list | None = None) -> list[Path]:
+    """Write dist/index.html and dist/feed.xml (nothing if house.yaml cannot be read)."""
     written = []
-    for name, data in render(project, dist).items():
+    for name, data in render(project, dist, warnings).items():
         writers.write_file(dist / name, data)
         written.append(dist / name)
     return written
