@@ -15,9 +15,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 if "build" in sys.argv[1:]:  # Invoke is loading this file for a build: the PDF worker starts now
-    from pressroom.execution import worker
+    from pressroom.execution import scheduler
 
-    worker.early()
+    scheduler.early()
 
 
 def _project():
@@ -90,10 +90,10 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
     from pressroom.build import build as run_build
     from pressroom.build import options_for
     from pressroom.errors import PressroomError
-    from pressroom.execution import worker
+    from pressroom.execution import scheduler
     from pressroom.report import progress_line, table
 
-    worker.allow()  # a second interpreter imports WeasyPrint while the sources are read
+    scheduler.allow()  # a second interpreter imports WeasyPrint while the sources are read
 
     def run():
         names, options = options_for(_formats(format), _formats(profile), paper)

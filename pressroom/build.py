@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pressroom import editions
-from pressroom.execution import cache, inputs, worker
+from pressroom.execution import cache, inputs, scheduler
 from pressroom.errors import BuildError, ManuscriptError, PressroomError, Problem
 from pressroom.project import Project, resolve_targets
 
@@ -104,8 +104,6 @@ class Context:
 
     def layout(self, profile: str, pdf: bool = True):
         """The layout of a PDF profile's page, submitted once (to the scheduler)."""
-        from pressroom.execution import scheduler
-
         if profile not in self.layouts:
             self.layouts[profile] = self.jobs(scheduler.submit(self.brief, self.tree, self.base,
                                                                pdf=pdf, profile=profile))
@@ -139,7 +137,7 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
     from pressroom.editions.pdf import tree_url
 
     rendered = Rendered()
-    with scheduler_lease() as jobs:  # one worker of the pool, when several briefs are built at once
+    with scheduler.leased() as jobs:  # one worker of the pool, when several briefs are built at once
         context = Context(brief, project, tree, tree_url(brief.slug), jobs, names)
         numbering = _rendering(brief, "the screen PDF", lambda: context.layout(
             "screen", pdf=any(editions.REGISTRY[n].profile == "screen" for n in names)))
@@ -163,12 +161,6 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
                 shown(edition.name, made)
     rendered.warnings = list(dict.fromkeys(w for job in context.layouts.values() for w in job.warnings))
     return rendered
-
-
-def scheduler_lease():
-    from pressroom.execution import scheduler
-
-    return scheduler.leased()
 
 
 def _rendering(brief: Brief, name: str, make):
@@ -279,7 +271,7 @@ def build(project: Project, target: str | None = None, formats=None, strict: boo
 
         writers.sweep(project.build_dir)
     else:
-        worker.stop()  # nothing to render: a worker started early by the command line goes
+        scheduler.stop()  # nothing to render: a worker started early by the command line goes
     for report in run(project, plan, strict, options, jobs):
         if plan.fresh.get(report.location) and not report.failure:
             report.outputs += skipped(report.location, plan.fresh[report.location], manifest).outputs
@@ -308,7 +300,7 @@ def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, 
     """Build the stale briefs, several at once when there are several cores; yield each report.
 
     Several at once: this process reads and renders the briefs to HTML and EPUB in threads, and
-    a :class:`worker.Pool` of one PDF worker per core lays them out and writes their PDFs. The
+    a pool of one PDF worker per core lays them out and writes their PDFs. The
     first worker imports WeasyPrint while this process reads the first briefs, then forks the
     others. With ``PRESSROOM_WORKER=0``, a pool of forked processes builds each brief whole.
     """
@@ -317,17 +309,17 @@ def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, 
         return
     jobs = min(jobs or os.cpu_count() or 1, len(work))
     if jobs <= 1:
-        with worker.started():  # imports WeasyPrint while the first brief is read
+        with scheduler.started():  # imports WeasyPrint while the first brief is read
             for location, editions in work:
                 yield build_brief(project, location, editions, strict, options, plan.digests)
-        worker.stop()  # one the command line started early
+        scheduler.stop()  # one the command line started early
         return
     from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 
-    if worker.pooled():
-        with worker.Pool(jobs) as pool:
+    if scheduler.pooled():
+        with scheduler.pool(jobs) as pool:
             # one thread more than workers: a brief is read while the others are laid out
-            threads = ThreadPoolExecutor(max_workers=jobs + 1, initializer=pool.join)
+            threads = ThreadPoolExecutor(max_workers=jobs + 1, initializer=scheduler.join, initargs=(pool,))
             try:
                 futures = [threads.submit(build_brief, project, location, editions, strict, options,
                                           plan.digests) for location, editions in work]
@@ -337,7 +329,7 @@ def run(project: Project, plan: cache.Plan, strict: bool, options: dict | None, 
                 threads.shutdown(wait=False, cancel_futures=True)
         threads.shutdown()
         return
-    worker.stop()  # a worker started early by the command line: the pool's processes render
+    scheduler.stop()  # a worker started early by the command line: the pool's processes render
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(build_brief, project, location, editions, strict, options,

@@ -57,12 +57,12 @@ def test_the_pdf_worker_and_a_single_process_make_the_same_bytes(tmp_path):
 
 
 def test_only_the_command_line_uses_a_worker():
-    assert not worker.wanted()  # library callers (tests, the preview) render in-process
-    worker.allow()
+    assert not scheduler.wanted()  # library callers (tests, the preview) render in-process
+    scheduler.allow()
     try:
-        assert worker.wanted() == ("weasyprint" not in sys.modules)
+        assert scheduler.wanted() == ("weasyprint" not in sys.modules)
     finally:
-        worker.allow(False)
+        scheduler.allow(False)
 
 
 def test_the_worker_renders_and_reports_problems_as_one_line(project, first_brief):
@@ -199,10 +199,10 @@ def test_page_walk_places_are_packed_and_answer_as_the_list_of_tuples_did():
 def test_a_process_forked_from_the_build_does_not_use_its_worker(monkeypatch):
     running = worker.Worker()
     try:
-        monkeypatch.setattr(worker, "_active", running)
-        assert worker.active() is running
+        monkeypatch.setattr(scheduler, "_active", running)
+        assert scheduler.active() is running
         monkeypatch.setattr(running, "owner", -1)  # as seen from a forked pool process
-        assert worker.active() is None
+        assert scheduler.active() is None
     finally:
         running.close()
 
@@ -284,7 +284,7 @@ def test_a_rebuild_with_nothing_to_do_imports_no_weasyprint_in_any_process(tmp_p
     imported_by("build", "--brief", FIRST, build_dir=tmp_path)
     again = imported_by("build", "--brief", FIRST, build_dir=tmp_path)
     assert "| pressroom.build" in again  # the check sees the build's imports...
-    assert "| pressroom.execution.worker" in again  # ...and the worker's, started early and stopped unused
+    assert "| pressroom.execution.child" in again  # ...and the worker's, started early and stopped unused
     assert "| weasyprint" not in again and "| markdown_it" not in again
 
 
@@ -340,11 +340,11 @@ def test_a_job_left_unread_by_a_failed_brief_is_drained_before_the_next(project,
     def next_pdf(drain: bool) -> bytes:
         running = worker.Worker()
         try:
-            monkeypatch.setattr(worker, "_active", running)
+            monkeypatch.setattr(scheduler, "_active", running)
             if not drain:
                 monkeypatch.setattr(worker.Job, "discard", lambda self: None)
             with pytest.raises(RuntimeError):
-                with worker.leased() as job:
+                with scheduler.leased() as job:
                     job(scheduler.submit(first_brief, files[0], base))
                     raise RuntimeError("the EPUB could not be made")
             return scheduler.submit(other, files[1], base).pdf()
