@@ -38,6 +38,8 @@ CODES: dict[str, str] = {
     "P112": "a brief by that name already exists",
     "P113": "a file or a brief is larger than the limit (see README, Security)",
     "P114": "the YAML has too many aliases or is nested too deeply",
+    "P120": "a YAML list item is indented too far and merges into the item above",
+    "P121": "a text field (such as version: 1.10) is read by YAML as a number and changes",
     # Metadata
     "M201": "a required metadata field is missing",
     "M202": "a metadata field has the wrong type",
@@ -67,6 +69,11 @@ CODES: dict[str, str] = {
     "C327": "a heading repeats the words of an earlier one at the same level",
     "C328": "a heading has no text",
     "C329": "a heading is deeper than level 5 (the brief's title takes level 1)",
+    "C340": "an HTML tag is printed as text (raw HTML is not rendered)",
+    "C341": "a ^superscript^ or ~subscript~ pair is printed as typed (it holds a space)",
+    "C342": "a citation [@key] is printed as typed: the brief has no bibliography",
+    "C343": "a {.class} or {#id} is printed as text: it is not a block attribute there",
+    "C344": "an invisible zero-width or bidi control character is in the text",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",

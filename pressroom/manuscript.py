@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from . import links, markdown, reading, safety
+from . import editorial, links, markdown, reading, safety
 from .errors import ManuscriptError, Problem
 from .project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
 from .model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
@@ -179,6 +179,7 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
         if "title" not in data:
             problems.error("M201", "the title is missing", "add a line 'title: ...'", where, 1)
         return None
+    editorial.final_needs(values, lines, where, problems)  # the build warns, the gate refuses
     values.setdefault("short_title", values["title"])
     publisher = values.get("publisher", "")
     values.setdefault("authors", (publisher,) if publisher else ())
@@ -373,6 +374,7 @@ def _sections(root: Path, files, problems: Collector):
             problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
                           where, line)
+        literal_markup(result, where, problems)
         for label, line in result.undefined_notes:
             problems.error("C304", f"footnote [^{label}] is referenced but not defined",
                            f"add a line '[^{label}]: text' or remove the reference", where, line)
@@ -402,6 +404,13 @@ def _sections(root: Path, files, problems: Collector):
     if not ok:
         return None
     return parsed, images
+
+
+def literal_markup(result: markdown.Parsed, where: str, problems: Collector) -> None:
+    """Markup printed as typed (see :mod:`pressroom.literal`): a warning at file:line:col."""
+    for found in result.literal:
+        problems.problems.append(Problem(found.code, found.message, found.hint, where, found.line,
+                                         "warning", found.col))
 
 
 def _linkable(href: str, source: Path, targets: links.Targets) -> bool:
