@@ -176,6 +176,21 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
     _run(run, debug)
 
 
+@task(help={"brief": "a slug, folder or .md file (default: every brief)",
+            "check": "only list the changes; exit 1 if there are any", "debug": "show tracebacks"})
+def fix(c, brief=None, check=False, debug=False):
+    """Rewrite the sources' typography in place (quotes, dashes, ellipses, non-breaking spaces)."""
+    from pressroom.fix import fix as run_fix
+
+    changes = _run(lambda: run_fix(_project(), brief, check=check), debug)
+    for change in changes:
+        print(change)
+    verb = "to make" if check else "made"
+    print(f"{len(changes)} typographic change(s) {verb}" if changes else "typography already clean")
+    if check and changes:
+        raise Exit(code=1)
+
+
 @task(help={"quick": "the first brief only, 3 runs (a smoke run, not a measurement)",
             "runs": "runs of each measure (default 5, 3 for ×200; medians are reported)",
             "sizes": "comma-separated multiples of the first brief (default 1,40,200)",

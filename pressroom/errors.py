@@ -80,6 +80,7 @@ CODES: dict[str, str] = {
     "T603": "a double hyphen",
     "T604": "two or more spaces between words",
     "T605": "trailing spaces at the end of a line",
+    "T609": "invoke fix cannot rewrite a file's typography safely; it is left unchanged",
     # Build and outputs
     "B401": "an edition failed to render",
     "B402": "a resource was refused while rendering",

@@ -340,9 +340,9 @@ def _typography(code: str, pattern: str, message: str, hint: str):
 
 
 _typography("T601", '"', "straight double quote", "type “ and ” (the build guesses, and may guess wrong)")
-_typography("T602", "'", "straight single quote", "type ’ for an apostrophe, ‘ and ’ for quotes")
+_typography("T602", "'", "straight single quote", "type ’ for an apostrophe, ‘ and ’ for quotes, or run invoke fix")
 _typography("T603", r"(?<!-)--(?!-)", "double hyphen",
-            "type – (en dash) for ranges or — (em dash) for a break")
+            "type – (en dash) for ranges or — (em dash) for a break, or run invoke fix")
 
 
 @rule("T604")
