@@ -138,8 +138,7 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
             "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
 def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
     """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
-    from pressroom import lint, manuscript, verify
-    from pressroom.build import output_paths
+    from pressroom import checking, lint
     from pressroom.errors import VerificationError
 
     def run():
@@ -150,28 +149,12 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
         errors = [f for f in findings if f.severity == "error" or strict]
         if errors:
             raise Exit(f"{len(errors)} problem(s) in the manuscript; nothing verified", 2)
-        briefs, _ = manuscript.load(project, brief)
-        problems = []
-        for item in briefs:
-            paths = output_paths(project.build_dir, item.slug)
-            chosen = _formats(format) if format else tuple(e for e in paths if paths[e].exists())
-            if not chosen and not accessibility:
-                print(f"{item.slug}: manuscript checked; no outputs to verify (invoke build makes them)")
-                continue
-            found = verify.verify_outputs(item, project.build_dir, epubcheck, chosen) if chosen else []
-            if accessibility:
-                from pressroom import accessibility as a11y
-
-                more, report = a11y.check_outputs(item, project.build_dir)
-                for line in report:
-                    print(f"{item.slug}: {line}")
-                found += more
-            problems += found
-            if not found and chosen:
-                print(f"{item.slug}: manuscript checked; every section, heading and note is in "
-                      f"the {', '.join(sorted(chosen))} edition(s)")
-        if problems:
-            raise VerificationError(problems)
+        checked = checking.verify_built(project, brief, _formats(format) if format else None,
+                                        epubcheck, accessibility)
+        for line in checked.lines:
+            print(line)
+        if checked.problems:
+            raise VerificationError(checked.problems)
 
     _run(run, debug)
 

@@ -91,6 +91,7 @@ CODES: dict[str, str] = {
     "B411": "an output cannot be written (permissions, disk full)",
     "B412": "the build was interrupted; the previous outputs are unchanged",
     "B413": "an unexpected internal error",
+    "B420": "an output in build/ is older than its sources; build it again",
     "V501": "text of the source is missing from an output",
     "V502": "a heading is missing from an output or out of order",
     "V503": "the structure of an output is wrong",
