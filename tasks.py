@@ -9,10 +9,28 @@ import shutil
 import sys
 from pathlib import Path
 
-from invoke import Exit, task
+from invoke import Exit, Task
+from invoke import task as _invoke_task
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+
+#: One meaning per short flag across every task (-d is --debug everywhere); every other option
+#: has its long name only, so that no short flag means one thing here and another there.
+SHORT_FLAGS = {"brief": "b", "debug": "d", "format": "f", "strict": "s", "jobs": "j", "profile": "p",
+               "accessibility": "a", "check": "c", "title": "t", "quick": "q", "runs": "r"}
+
+
+class _Task(Task):
+    def arg_opts(self, name, default, taken_names):
+        opts = super().arg_opts(name, default, taken_names)
+        short = SHORT_FLAGS.get(name)
+        opts["names"] = opts["names"][:1] + ([short] if short and short not in taken_names else [])
+        return opts
+
+
+def task(*args, **kwargs):
+    return _invoke_task(*args, klass=_Task, **kwargs)
 
 if "build" in sys.argv[1:]:  # Invoke is loading this file for a build: the PDF worker starts now
     from pressroom import worker

@@ -7,6 +7,7 @@ regenerated at any time (``publish`` does it after every release).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 from pathlib import Path
 
@@ -68,15 +69,29 @@ def context(project: Project, dist: Path) -> dict:
             "briefs": briefs, "entries": entries, "version": __version__}
 
 
+def house_assets(project: Project) -> dict[str, bytes]:
+    """The house's faces for the catalogue page: styles/fonts.css and every font it names, under
+    assets/ (the catalogue wears the house style, not the browser's default fonts)."""
+    css = (project.styles_dir / "fonts.css").read_text(encoding="utf-8")
+    files = {"assets/fonts.css": css.encode("utf-8")}
+    for name in sorted(set(re.findall(r'url\("(fonts/[^"]+)"\)', css))):
+        path = project.styles_dir / name
+        if path.is_file():
+            files[f"assets/{name}"] = path.read_bytes()
+    return files
+
+
 def render(project: Project, dist: Path) -> dict[str, bytes]:
     data = context(project, dist)
-    return {name: templates.render(project.layouts_dir, f"catalogue/{name}", **data).encode("utf-8")
-            for name in ("index.html", "feed.xml")}
+    pages = {name: templates.render(project.layouts_dir, f"catalogue/{name}", **data).encode("utf-8")
+             for name in ("index.html", "feed.xml")}
+    return {**pages, **house_assets(project)}
 
 
 def write(project: Project, dist: Path) -> list[Path]:
     written = []
     for name, data in render(project, dist).items():
+        (dist / name).parent.mkdir(parents=True, exist_ok=True)
         writers.write_file(dist / name, data)
         written.append(dist / name)
     return written
