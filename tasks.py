@@ -276,6 +276,14 @@ def new(c, title, slug=None, debug=False):
 
 
 @task
+def docs(c):
+    """Write docs/editors.md, the editors' guide, from the problem codes (pressroom/errors.py CODES)."""
+    from pressroom import editorsdoc
+
+    print(editorsdoc.write(ROOT).relative_to(ROOT))
+
+
+@task
 def clean(c):
     """Remove build/ (every generated output)."""
     shutil.rmtree(ROOT / "build", ignore_errors=True)
