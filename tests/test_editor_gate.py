@@ -165,3 +165,37 @@ def test_an_undefined_note_points_at_its_own_line_and_column(scratch):
     tiny(scratch, text="# Findings\n\nA first line\nand the second, with a call[^9] here.\n")
     problem = next(p for p in lint.lint(scratch, "tiny") if p.code == "C304")
     assert (problem.line, problem.col) == (4, 28)
+
+
+# --------------------------------------------------------------------------- the walk
+
+@pytest.mark.slow
+def test_the_editors_walk_takes_two_publish_runs_and_no_literal_markup_is_released(scratch, tmp_path):
+    from pressroom import fix, publish, scaffold, verify
+
+    folder = scaffold.new_brief(scratch, "Heat and Work in the South Caucasus")
+    section = folder / "01-introduction.md"
+    section.write_text("# Introduction\n\nThe day's 11<sup>th</sup> report on health.”<br>Trade "
+                       "unions agree on m^2^ and CO~2~ [@smith2020].\n", encoding="utf-8")
+    dist = tmp_path / "dist"
+    with pytest.raises(PublishError) as first:  # run 1: every reason at once, nothing built
+        publish.publish(scratch, folder.name, dist)
+    found = set(codes(first.value.problems))
+    assert {"R601", "M206", "T602", "C340", "C342"} <= found
+    assert not dist.exists() and not (scratch.build_dir / f"{folder.name}.pdf").exists()
+
+    meta = folder / "brief.yaml"
+    meta.write_text(meta.read_text(encoding="utf-8").replace("status: draft", "status: final")
+                    + 'number: 3\ndate: 2026-02-01\nsummary: What the editor found.\nkey_points:\n'
+                    "  - One.\n  - Two.\n  - Three.\nkeywords:\n  - heat\n", encoding="utf-8")
+    section.write_text("# Introduction\n\nThe day's 11^th^ report on health.”\\\nTrade unions "
+                       "agree on m^2^ and CO~2~.[^1]\n\n[^1]: Smith 2020.\n", encoding="utf-8")
+    fix.fix(scratch, folder.name)
+    done = publish.publish(scratch, folder.name, dist)  # run 2: released
+    assert done.state == "published"
+    pdf = next(done.folder.glob("*.pdf"))
+    text = " ".join(verify.pdf_pages(pdf.read_bytes()))
+    for literal in ("<sup>", "<br>", "^", "~", "[@"):
+        assert literal not in text, literal
+    html = (done.folder / "html" / "index.html").read_text(encoding="utf-8")
+    assert "11<sup>th</sup>" in html and "CO<sub>2</sub>" in html
