@@ -64,3 +64,20 @@ def yaml_traps(node, where: str, problems, line_offset: int = 0) -> None:
                                   "item above: it is indented too far",
                                   "indent every '- ' of the list alike, or quote the item if the "
                                   "dash belongs to it", where, first + offset + 1 + line_offset)
+
+
+#: Metadata printed as written (the typographer and the Markdown parser never see it).
+PROSE_FIELDS = ("title", "subtitle", "short_title", "authors", "summary", "key_points", "keywords",
+                "about")
+
+
+def metadata_literals(data: dict, lines: dict, where: str, problems) -> None:
+    """Markup in the metadata printed as written (pressroom.literal): a warning at its field's line."""
+    from .literal import find_plain
+
+    for name in PROSE_FIELDS:
+        value = data.get(name)
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                for code, message, hint in find_plain(text):
+                    problems.warn(code, f"'{name}': {message}", hint, where, lines.get(name))

@@ -36,6 +36,7 @@ _CONTROL_RE = re.compile("[" + "".join(CONTROLS) + "]")
 
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _PAIR = re.compile(r"\^[^\^\s](?:[^\^\n]*?[^\^\s])?\^|(?<!~)~[^~\s](?:[^~\n]*?[^~\s])?~(?!~)")
+_PLAIN_PAIR = re.compile(r"\^[^\^\s]+\^|(?<!~)~[^~\s]+~(?!~)")
 _CITATION = re.compile(r"\[[^\[\]]*?-?@[\w][\w:.#$%&+?<>~/-]*[^\[\]]*\]")
 _ATTRIBUTE = re.compile(r"\{\s*[.#][A-Za-z][^{}]*\}")
 
@@ -79,6 +80,19 @@ def find(tokens: list[Token], text: str, line_offset: int = 0) -> list[Literal]:
     return sorted(found, key=lambda f: (f.line, f.col, f.code))
 
 
+def find_plain(text: str) -> list[tuple[str, str, str]]:
+    """(code, message, hint) of the markup in text printed as written, not parsed as Markdown
+    (the metadata: title, summary, key points...): there even ^2^ and ~2~ stay as typed."""
+    found = []
+    for code, match, message, hint in _matches(text, plain=True):
+        found.append((code, message, hint))
+    for match in _CONTROL_RE.finditer(text):
+        char = match.group()
+        found.append(("C344", f"invisible character U+{ord(char):04X} ({CONTROLS[char]})",
+                      "delete it: it is invisible but changes how the text is read or ordered"))
+    return found
+
+
 def _texts(children: list[Token]):
     for child in children:
         if child.type == "text":
@@ -87,7 +101,7 @@ def _texts(children: list[Token]):
             yield from _texts(child.children)
 
 
-def _matches(content: str):
+def _matches(content: str, plain: bool = False):
     opened = set()
     for match in _TAG.finditer(content):
         name = re.match(r"</?([A-Za-z0-9-]+)", match.group()).group(1).lower()
@@ -96,11 +110,14 @@ def _matches(content: str):
         opened.add(name)
         yield ("C340", match.group(), f"the tag {match.group()[:40]} is printed as text",
                _HINTS.get(name, "remove it: raw HTML is not rendered"))
-    for match in _PAIR.finditer(content):
+    pairs = _PLAIN_PAIR if plain else _PAIR
+    for match in pairs.finditer(content):
         mark = match.group()[0]
         kind = "superscript" if mark == "^" else "subscript"
-        yield ("C341", match.group(), f"{match.group()[:40]} is printed as typed, not as a {kind}",
-               f"a {kind} has no spaces: write {mark}a\\ b{mark}, or escape the marks (\\{mark})")
+        hint = (f"metadata is printed as written: type the character itself (² ₂) or rephrase"
+                if plain else f"a {kind} has no spaces: write {mark}a\\ b{mark}, or escape the marks "
+                f"(\\{mark})")
+        yield ("C341", match.group(), f"{match.group()[:40]} is printed as typed, not as a {kind}", hint)
     for match in _CITATION.finditer(content):
         yield ("C342", match.group(), f"the citation {match.group()[:40]} is printed as typed: "
                "the brief has no bibliography", "add a bibliography to the brief, or write the "

@@ -180,6 +180,7 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
             problems.error("M201", "the title is missing", "add a line 'title: ...'", where, 1)
         return None
     editorial.final_needs(values, lines, where, problems)  # the build warns, the gate refuses
+    editorial.metadata_literals(data, lines, where, problems)
     values.setdefault("short_title", values["title"])
     publisher = values.get("publisher", "")
     values.setdefault("authors", (publisher,) if publisher else ())

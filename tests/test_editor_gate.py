@@ -199,3 +199,12 @@ def test_the_editors_walk_takes_two_publish_runs_and_no_literal_markup_is_releas
         assert literal not in text, literal
     html = (done.folder / "html" / "index.html").read_text(encoding="utf-8")
     assert "11<sup>th</sup>" in html and "CO<sub>2</sub>" in html
+
+
+def test_literal_markup_in_the_metadata_is_a_build_warning_at_its_field(scratch):
+    tiny(scratch, TINY.replace("summary: What the tiny brief finds.",
+                               "summary: Heat<br>over 40 m^2^ of roof."))
+    _, warnings = manuscript.load(scratch, "tiny")
+    found = [(p.code, p.line) for p in warnings if p.code.startswith("C34")]
+    assert found == [("C340", 6), ("C341", 6)]
+    assert all("'summary'" in p.message for p in warnings if p.code.startswith("C34"))
