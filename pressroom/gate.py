@@ -123,7 +123,13 @@ def check(project: Project, target: str) -> Brief:
         pipeline.build(project, target, RELEASED, force=True)  # fresh: never the cache's outputs
     except PressroomError as error:  # nothing to verify: report what we know
         raise PublishError(error.problems) from error
-    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True, formats=RELEASED)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # EPUBCheck (a JVM) beside the own checks
+        epubcheck = pool.submit(verify.run_epubcheck, pipeline.output_paths(project.build_dir,
+                                                                            brief.slug)["epub"])
+        reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=False, formats=RELEASED)
+        reasons += epubcheck.result()
     reasons += draft_marks(brief, project.build_dir)
     if reasons:
         raise PublishError(reasons)
