@@ -112,7 +112,7 @@ def _curl(char: str, mask: str, start: int, end: int) -> str:
             return right  # day's, don't
         if re.match(r"\d\ds\b", mask[end:end + 4]):
             return right  # '90s
-    if before in _OPENING or before in "“‘" and char == "'" or before in "‘" and char == '"':
+    if before in _OPENING:  # after a space, a bracket, a dash or another opening quote
         return left if not after.isspace() else right
     return right
 
@@ -204,23 +204,21 @@ def plan(project: Project, target: str | None = None) -> tuple[list[Change], dic
         draft = lint.read_draft(location, house)
         if draft is None:
             continue
-        files = []
+        files = []  # (path, shown, text now, text fixed, whether its YAML reads back the same)
         for source in draft.sources:
-            files.append((source.path, source.where, "\n".join(source.lines),
-                          _fix_markdown(source, percent), 0))
+            files.append([source.path, source.where, "\n".join(source.lines),
+                          _fix_markdown(source, percent), True])
+        header = _fix_yaml(draft, percent)
+        same_yaml = header == draft.meta_text or _same_yaml(draft.meta_text, header)
         if draft.folder is not None:
-            old = draft.meta_text
-            files.append((draft.meta_path, draft.meta_where, old, _fix_yaml(draft, percent), 0))
-        else:  # a single file: its front matter, then its body (fixed above)
-            path, where, old_body_file, new_body_file, _ = files.pop()
-            header = _fix_yaml(draft, percent)
-            lines = new_body_file.split("\n")
+            files.append([draft.meta_path, draft.meta_where, draft.meta_text, header, same_yaml])
+        else:  # a single file: its front matter (lines 2...), then its body (fixed above)
+            lines = files[-1][3].split("\n")
             lines[1:1 + len(draft.meta_text.split("\n"))] = header.split("\n")
-            files.append((path, where, old_body_file, "\n".join(lines), 0))
-        for path, where, old, new, _ in files:
+            files[-1][3:] = ["\n".join(lines), same_yaml]
+        for path, where, old, new, yaml_ok in files:
             if old == new:
                 continue
-            yaml_ok = path.suffix not in (".yaml", ".yml") or _same_yaml(old, new)
             if not (_same_words(old, new) and yaml_ok):
                 refused.append(Problem("T609", "the typography of this file cannot be fixed safely",
                                        "fix the quotes by hand (see invoke check)", where))

@@ -95,3 +95,10 @@ def test_fix_never_changes_the_authors_words_of_the_repository(project):
     changes, texts, refused = fix.plan(project)
     assert refused == []
     assert all(normalise(path.read_text(encoding="utf-8")) == normalise(text) for path, text in texts.items())
+
+
+def test_a_single_file_brief_is_fixed_front_matter_and_body(scratch, tmp_path):
+    memo = tmp_path / "memo.md"
+    memo.write_text("---\ntitle: The day's memo\n---\n\n# Point\n\nIt's \"here\"...\n", encoding="utf-8")
+    fix.fix(scratch, str(memo))
+    assert memo.read_text(encoding="utf-8") == "---\ntitle: The day’s memo\n---\n\n# Point\n\nIt’s “here”…\n"
