@@ -407,9 +407,13 @@ def _sections(root: Path, files, problems: Collector):
     return parsed, images
 
 
-def literal_markup(result: markdown.Parsed, where: str, problems: Collector) -> None:
-    """Markup printed as typed (see :mod:`pressroom.literal`): a warning at file:line:col."""
+def literal_markup(result: markdown.Parsed, where: str, problems: Collector,
+                   bibliography: bool = False) -> None:
+    """Markup printed as typed (see :mod:`pressroom.literal`): a warning at file:line:col. A brief
+    with a bibliography renders its citations: then ``[@key]`` is not literal (C342 is not told)."""
     for found in result.literal:
+        if bibliography and found.code == "C342":
+            continue
         problems.problems.append(Problem(found.code, found.message, found.hint, where, found.line,
                                          "warning", found.col))
 
