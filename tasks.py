@@ -9,10 +9,28 @@ import shutil
 import sys
 from pathlib import Path
 
-from invoke import Exit, task
+from invoke import Exit, Task
+from invoke import task as _invoke_task
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
+
+#: One meaning per short flag across every task (-d is --debug everywhere); every other option
+#: has its long name only, so that no short flag means one thing here and another there.
+SHORT_FLAGS = {"brief": "b", "debug": "d", "format": "f", "strict": "s", "jobs": "j", "profile": "p",
+               "accessibility": "a", "check": "c", "title": "t", "quick": "q", "runs": "r"}
+
+
+class _Task(Task):
+    def arg_opts(self, name, default, taken_names):
+        opts = super().arg_opts(name, default, taken_names)
+        short = SHORT_FLAGS.get(name)
+        opts["names"] = opts["names"][:1] + ([short] if short and short not in taken_names else [])
+        return opts
+
+
+def task(*args, **kwargs):
+    return _invoke_task(*args, klass=_Task, **kwargs)
 
 if "build" in sys.argv[1:]:  # Invoke is loading this file for a build: the PDF worker starts now
     from pressroom.execution import scheduler
@@ -118,43 +136,28 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
             "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
 def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
     """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
-    from pressroom.checks import lint, verify
-    from pressroom import manuscript
-    from pressroom.build import output_paths
-    from pressroom.errors import VerificationError
+    from pressroom.checks import checking
 
-    def run():
-        project = _project()
-        findings = lint.lint(project, brief)
-        for finding in findings:
-            print(finding, file=sys.stderr)
-        errors = [f for f in findings if f.severity == "error" or strict]
-        if errors:
-            raise Exit(f"{len(errors)} problem(s) in the manuscript; nothing verified", 2)
-        briefs, _ = manuscript.load(project, brief)
-        problems = []
-        for item in briefs:
-            paths = output_paths(project.build_dir, item.slug)
-            chosen = _formats(format) if format else tuple(e for e in paths if paths[e].exists())
-            if not chosen and not accessibility:
-                print(f"{item.slug}: manuscript checked; no outputs to verify (invoke build makes them)")
-                continue
-            found = verify.verify_outputs(item, project.build_dir, epubcheck, chosen) if chosen else []
-            if accessibility:
-                from pressroom.checks import accessibility as a11y
+    checked = _run(lambda: checking.check(_project(), brief, _formats(format), strict, epubcheck,
+                                          accessibility, warn=lambda w: print(w, file=sys.stderr)),
+                   debug)
+    for line in checked.lines:
+        print(line)
 
-                more, report = a11y.check_outputs(item, project.build_dir)
-                for line in report:
-                    print(f"{item.slug}: {line}")
-                found += more
-            problems += found
-            if not found and chosen:
-                print(f"{item.slug}: manuscript checked; every section, heading and note is in "
-                      f"the {', '.join(sorted(chosen))} edition(s)")
-        if problems:
-            raise VerificationError(problems)
 
-    _run(run, debug)
+@task(help={"brief": "a slug, folder or .md file (default: every brief)",
+            "check": "only list the changes; exit 1 if there are any", "debug": "show tracebacks"})
+def fix(c, brief=None, check=False, debug=False):
+    """Rewrite the sources' typography in place (quotes, dashes, ellipses, non-breaking spaces)."""
+    from pressroom.manuscript.fix import fix as run_fix
+
+    changes = _run(lambda: run_fix(_project(), brief, check=check), debug)
+    for change in changes:
+        print(change)
+    verb = "to make" if check else "made"
+    print(f"{len(changes)} typographic change(s) {verb}" if changes else "typography already clean")
+    if check and changes:
+        raise Exit(code=1)
 
 
 @task(help={"quick": "the first brief only, 3 runs (a smoke run, not a measurement)",
@@ -238,6 +241,14 @@ def new(c, title, slug=None, debug=False):
     shown = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
     print(f"created {shown}/ (brief.yaml, 01-introduction.md); "
           f"build it with: invoke build --brief {folder.name}")
+
+
+@task
+def docs(c):
+    """Write docs/editors.md, the editors' guide, from the problem codes (pressroom/errors.py CODES)."""
+    from devtools import editorsdoc
+
+    print(editorsdoc.write(ROOT).relative_to(ROOT))
 
 
 @task(help={"debug": "show tracebacks"})

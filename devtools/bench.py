@@ -100,7 +100,8 @@ os.write(1, b"%r %d %d %r\\n" % (seconds, os.waitstatus_to_exitcode(status), usa
 """
 
 
-def run_process(args: list[str], env: dict | None = None) -> tuple[float, int, float, int]:
+def run_process(args: list[str], env: dict | None = None,
+                expect: tuple[int, ...] = (0,)) -> tuple[float, int, float, int]:
     """Run a command to its end; return wall seconds, the peak resident bytes of the largest
     process of its tree (what ``/usr/bin/time`` reports), the CPU seconds of the whole tree, and
     the peak of the whole tree's resident bytes at once (sampled every ``SAMPLE_EVERY`` s)."""
@@ -125,7 +126,7 @@ def run_process(args: list[str], env: dict | None = None) -> tuple[float, int, f
         if launcher.returncode != 0 or len(lines) < 3:
             raise BenchError(f"{' '.join(args)} could not be run")
         seconds, status, peak_kib, cpu = lines[1].split()
-        if int(status) != 0:
+        if int(status) not in expect:
             errors.seek(0)
             raise BenchError(f"{' '.join(args)} failed ({int(status)}):\n"
                              + errors.read().decode(errors="replace")[-2000:])
@@ -343,7 +344,12 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
             say(f"series of {SERIES}: round {index + 1} of {runs}")
             series_round(root, bench_dir / "runs" / "series", series)
         shutil.rmtree(bench_dir / "runs" / "series", ignore_errors=True)
+    from devtools import benchgate
+
+    gate = benchgate.measure(bench_dir, runs, say)
     data = results(measured, runs, quick, started, load, series)
+    data["gate"], gate_targets = benchgate.report(gate)
+    data["targets"] += gate_targets
     (bench_dir / "bench.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     text = table(data)
     if readme is not None:

@@ -139,7 +139,7 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
     rendered = Rendered()
     with scheduler.leased() as jobs:  # one worker of the pool, when several briefs are built at once
         context = Context(brief, project, tree, tree_url(brief.slug), jobs, names)
-        numbering = _rendering(brief, "the screen PDF", lambda: context.layout(
+        numbering = _rendering(brief, "screen PDF", lambda: context.layout(
             "screen", pdf=any(editions.REGISTRY[n].profile == "screen" for n in names)))
         prepared = {}
         for edition in chosen:
@@ -147,7 +147,7 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
                 prepared[edition.name] = _rendering(
                     brief, edition.label, lambda: edition.renderer().prepare(context, edition))
             rendered.used[edition.name] = files
-        starts = _rendering(brief, "the screen PDF", numbering.starts)
+        starts = _rendering(brief, "screen PDF", numbering.starts)
         rendered.pages["pdf"] = numbering.page_count
         for edition in sorted(chosen, key=lambda e: bool(e.profile)):  # the PDFs last: being written
             with inputs.recording() as files:
@@ -171,7 +171,7 @@ def _rendering(brief: Brief, name: str, make):
         raise
     except Exception as exc:
         why = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise BuildError(Problem("B401", f"{name} could not be rendered: {why}",
+        raise BuildError(Problem("B401", f"the {name} could not be rendered: {why}",
                                  "run with --debug for details", str(brief.sources[0]))) from exc
 
 

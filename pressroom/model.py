@@ -67,6 +67,8 @@ FIELDS: tuple[Field, ...] = (
           "`source/`); the cover and the back page; a typographic mark when absent", house=True),
     Field("toc_threshold", "int", "from house.yaml (default 6): the printed brief gets a table of "
           "contents with page numbers when it has more sections than this", house=True),
+    Field("percent", "str", "from house.yaml: how `invoke fix` writes a percentage, `12%` (the "
+          "default) or `12 %` (a non-breaking space before the sign)", house=True),
     Field("base_url", "url", "from house.yaml: where `dist/` is served (e.g. `https://briefs.example.org`); "
           "the canonical URL, Open Graph tags and JSON-LD of the HTML edition and the links of the "
           "Atom feed", house=True),
@@ -102,6 +104,7 @@ class Metadata:
     contact: str = ""
     logo: str = ""
     toc_threshold: int = 6
+    percent: str = "12%"
     base_url: str = ""
 
     @property

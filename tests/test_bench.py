@@ -39,6 +39,12 @@ def test_a_quick_bench_runs_end_to_end_and_its_json_is_complete(tmp_path):
     assert {"full build ×1", "PDF only ×1", "no-op rebuild (s) ×1", "warm rebuild ×1"} <= names
     assert all(isinstance(t["met"], bool) for t in data["targets"])
     assert "| target | measured | limit | met |" in result.stdout
+    # the editor's gate: a draft's refusal and `invoke check` of every brief, in seconds
+    assert set(data["gate"]) == {"refusal", "check_all"}
+    assert all(len(e["runs"]) == bench.QUICK_RUNS and e["median"] > 0 and e["cpu"] > 0
+               for e in data["gate"].values())
+    assert {"invoke publish of a draft: refused before building (s)",
+            "invoke check of every brief of source/ (EPUBCheck included) (s)"} <= names
     # the bench never touches the real sources, and leaves no scratch outputs behind
     assert not (tmp_path / "bench" / "runs" / "x1" / "fresh").exists()
 

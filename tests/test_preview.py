@@ -133,6 +133,20 @@ def test_the_server_answers_loopback_names_only_and_serves_only_the_edition(copy
         server.stop()
 
 
+def test_the_pdf_pane_gets_each_page_as_an_image(copy):
+    server = PreviewServer(copy, FIRST, port=0)
+    server.start()
+    try:
+        server.preview.rebuild()
+        status, body = get(server, "/page/2.png?v=1")
+        assert status == 200 and body.startswith(b"\x89PNG")
+        assert get(server, "/page/99.png")[0] == 404
+        page = get(server, "/")[1].decode()
+        assert '<iframe id="pdf"' not in page and 'id="pdf" class="pages"' in page
+    finally:
+        server.stop()
+
+
 def test_a_busy_port_is_one_line(copy):
     from pressroom.errors import BuildError
 
@@ -215,11 +229,21 @@ def test_the_page_follows_saves_in_a_real_browser(copy, tmp_path):
                 expect(frame.locator("h1").first).to_contain_text(TITLE, timeout=20_000)
                 expect(page.locator("#status")).to_contain_text("final")
 
+                # the PDF pane: its pages as images; a rebuild keeps the page and scroll position
+                expect(page.locator("#pdf img")).to_have_count(4, timeout=20_000)
+                page.wait_for_function("() => [...document.querySelectorAll('#pdf img')].every(i => i.complete && i.naturalHeight)")
+                scrolled = page.eval_on_selector("#pdf", "e => { e.scrollTop = e.scrollHeight / 2; return e.scrollTop; }")
+                assert scrolled > 0
+                before = page.get_attribute("#pdf img", "src")
+
                 sentence = "This sentence was written while the preview was open."
                 section = copy.source_dir / FIRST / "03-russia.md"
                 timings = server.preview.edit(section, section.read_text(encoding="utf-8") + f"\n{sentence}\n")
                 assert set(timings) == {"html", "pdf"}
                 expect(frame.locator("main")).to_contain_text(sentence, timeout=20_000)
+                expect(page.locator("#pdf img").first).not_to_have_attribute("src", before, timeout=20_000)
+                page.wait_for_function("() => [...document.querySelectorAll('#pdf img')].every(i => i.complete)")
+                assert page.eval_on_selector("#pdf", "e => e.scrollTop") == scrolled
 
                 yaml = copy.source_dir / FIRST / "brief.yaml"
                 fixed = yaml.read_text(encoding="utf-8")

@@ -76,8 +76,8 @@ def test_every_unmet_condition_is_reported_at_once(scratch, tmp_path, no_epubche
     yaml = TINY.replace("final", "draft").replace("date: 2026-01-02\n", "")
     text = FINDINGS + "\n[^2]: A note nobody cites.\n"
     problems = refused(scratch, tiny(scratch, yaml, text), tmp_path)
-    # draft, a manuscript warning (strict mode); a draft's marking is not reported twice
-    assert codes(problems) == {"R601", "C305", "R602"}
+    # draft, the date a final needs, a manuscript warning (strict mode): told at once, unbuilt
+    assert codes(problems) == {"R601", "M206", "C305", "R602"}
     assert all(p.severity == "error" for p in problems)
 
 

@@ -54,10 +54,11 @@ class Draft:
     house: dict
     sources: list[Source]
     targets: links.Targets
+    as_final: bool = False  # the publishing gate checks a draft as the final it is meant to become
 
     @property
     def final(self) -> bool:
-        return self.data.get("status") == "final"
+        return self.as_final or self.data.get("status") == "final"
 
 
 RULES: dict[str, Callable[[Draft], Iterable[Problem]]] = {}
@@ -73,8 +74,9 @@ def rule(code: str):
     return register
 
 
-def lint(project: Project, target: str | None = None) -> list[Problem]:
-    """Every finding for the brief(s) named by ``target``, sorted by file, line and column."""
+def lint(project: Project, target: str | None = None, as_final: bool = False) -> list[Problem]:
+    """Every finding for the brief(s) named by ``target``, sorted by file, line and column;
+    ``as_final`` checks each brief as if its status were final (what publishing needs)."""
     loader = Collector()
     house = manuscript.load_house(project, loader)
     found: list[Problem] = []
@@ -83,6 +85,7 @@ def lint(project: Project, target: str | None = None) -> list[Problem]:
         manuscript.load_brief(location, house, loader)
         draft = read_draft(location, house, loader.parsed)  # the loader's parse, not a second one
         if draft is not None:
+            draft.as_final = as_final
             for check in RULES.values():
                 found.extend(check(draft))
     found += [p for p in loader.problems if p.code not in RULES]
@@ -179,7 +182,7 @@ def final_fields(draft: Draft):
     for field in FIELDS:
         if field.final and values.get(field.name) in (None, "", []):
             where = "source/house.yaml or " + draft.meta_where if field.house else draft.meta_where
-            yield _problem("M206", f"status is final but '{field.name}' is missing",
+            yield _problem("M206", f"'{field.name}' is missing; a final brief needs it",
                            f"add '{field.name}:' to {where}",
                            draft.meta_where, draft.lines.get("status", 1), severity="error")
 
@@ -333,9 +336,9 @@ def _typography(code: str, pattern: str, message: str, hint: str):
 
 
 _typography("T601", '"', "straight double quote", "type “ and ” (the build guesses, and may guess wrong)")
-_typography("T602", "'", "straight single quote", "type ’ for an apostrophe, ‘ and ’ for quotes")
+_typography("T602", "'", "straight single quote", "type ’ for an apostrophe, ‘ and ’ for quotes, or run invoke fix")
 _typography("T603", r"(?<!-)--(?!-)", "double hyphen",
-            "type – (en dash) for ranges or — (em dash) for a break")
+            "type – (en dash) for ranges or — (em dash) for a break, or run invoke fix")
 
 
 @rule("T604")

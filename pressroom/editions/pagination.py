@@ -181,6 +181,25 @@ def _word_start(doc: str, at: int) -> int:
         at = lt
 
 
+#: Elements a page marker is never put inside (it would read as a note call there): a page that
+#: opens with one has its marker before it. (opening tag, closing tag, the element it is moved before)
+_NO_MARKER_INSIDE = (("<thead", "</thead>", "<table"), ('<header class="cover"', "</header>", None))
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def _outside(doc: str, at: int) -> int:
+    """Move a marker out of a table header or the cover, when the page opens with it."""
+    for opening, closing, before in _NO_MARKER_INSIDE:
+        start = doc.rfind(opening, 0, at)
+        if start < 0 or doc.find(closing, start) < at:
+            continue
+        if before is not None:
+            start = doc.rfind(before, 0, start)
+        if start >= 0 and not units(html.unescape(_TAGS.sub("", doc[start:at]))):
+            at = start
+    return at
+
+
 @dataclass(frozen=True)
 class Marker:
     number: int
@@ -200,7 +219,7 @@ def locate(pages: list[PageStart], documents: list[str], edition: str, where: st
                 "B404", f"page {page.number} of the PDF (“{page.key[:30]}…”) is not in the {edition}",
                 "the print and reading layouts must carry the same body text", where))
         doc, at = stream.where[found]
-        markers.append(Marker(page.number, doc, _word_start(documents[doc], at)))
+        markers.append(Marker(page.number, doc, _outside(documents[doc], _word_start(documents[doc], at))))
         cursor, previous = found + 1, page
     return markers
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from pressroom.manuscript import links, markdown, reading, safety
+from pressroom.manuscript import editorial, links, markdown, reading, safety
 from pressroom.manuscript.messages import words
 from pressroom.errors import ManuscriptError, Problem
 from pressroom.project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
@@ -184,6 +184,8 @@ def build_metadata(data: dict, lines: dict, where: str, house: dict, slug: str,
         if "title" not in data:
             problems.error("M201", "the title is missing", "add a line 'title: ...'", where, 1)
         return None
+    editorial.final_needs(values, lines, where, problems)  # the build warns, the gate refuses
+    editorial.metadata_literals(data, lines, where, problems)
     values.setdefault("short_title", values["title"])
     publisher = values.get("publisher", "")
     values.setdefault("authors", (publisher,) if publisher else ())
@@ -386,6 +388,7 @@ def _sections(root: Path, files, problems: Collector):
             problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
                           where, line)
+        literal_markup(result, where, problems)
         for label, line in result.undefined_notes:
             problems.error("C304", *words("C304", label=label), where, line)
         for label, line in result.unused_notes:
@@ -412,6 +415,17 @@ def _sections(root: Path, files, problems: Collector):
     if not ok:
         return None
     return parsed, images
+
+
+def literal_markup(result: markdown.Parsed, where: str, problems: Collector,
+                   bibliography: bool = False) -> None:
+    """Markup printed as typed (see :mod:`pressroom.manuscript.literal`): a warning at file:line:col. A brief
+    with a bibliography renders its citations: then ``[@key]`` is not literal (C342 is not told)."""
+    for found in result.literal:
+        if bibliography and found.code == "C342":
+            continue
+        problems.problems.append(Problem(found.code, found.message, found.hint, where, found.line,
+                                         "warning", found.col))
 
 
 def _linkable(href: str, source: Path, targets: links.Targets) -> bool:

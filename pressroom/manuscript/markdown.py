@@ -24,6 +24,10 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.subscript import sub_plugin
+from mdit_py_plugins.superscript import superscript_plugin
+
+from pressroom.manuscript import literal
 
 from pressroom.manuscript.safety import PARSER_NESTING, block_issues, inline_issues, safe_link
 
@@ -45,6 +49,7 @@ def parser() -> MarkdownIt:
     md.validateLink = lambda url: True
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
     md.use(footnote_plugin).use(attrs_block_plugin)
+    md.use(superscript_plugin).use(sub_plugin)  # Pandoc's ^superscript^ and ~subscript~
     md.core.ruler.after("block", "pressroom_limits", _limits)
     md.core.ruler.after("inline", "pressroom_inline_limits", _inline_limits)
     for name, rule in _RULES.items():
@@ -69,6 +74,7 @@ class Parsed:
     empty_headings: list[int] = field(default_factory=list)  # lines
     too_deep_headings: list[int] = field(default_factory=list)  # lines
     over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
+    literal: list[literal.Literal] = field(default_factory=list)  # markup printed as typed
     note_count: int = 0
     line_offset: int = 0
 
@@ -97,6 +103,7 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     _number_headings(tokens, result, line_offset, used_ids)
     defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
+    result.literal = literal.find(tokens, text, line_offset)
     return result
 
 
@@ -232,8 +239,9 @@ def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
     for token in tokens:
         if token.type == "inline":
             for match in re.finditer(r"\[\^([^\]\s]+)\]", token.content):
-                if f":{match.group(1)}" not in refs:
-                    result.undefined_notes.append((match.group(1), _line(token, offset)))
+                if f":{match.group(1)}" not in refs:  # the line of the reference, not the paragraph's
+                    line = _line(token, offset) + token.content.count("\n", 0, match.start())
+                    result.undefined_notes.append((match.group(1), line))
     return defined
 
 

@@ -128,6 +128,9 @@ def load_yaml(text: str, where: str, problems, line_offset: int = 0):
         problems.error("P104", "expected a mapping of fields (key: value)",
                        "write one 'key: value' per line", where, 1 + line_offset)
         return None, {}
+    from pressroom.manuscript.editorial import yaml_traps
+
+    yaml_traps(node, where, problems, line_offset)
     lines = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, _ in node.value:

@@ -7,9 +7,11 @@ The brief.yaml lists every metadata field with the sentence that documents it
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 import tempfile
 import textwrap
+import unicodedata
 from pathlib import Path
 
 import yaml
@@ -63,12 +65,28 @@ def brief_yaml(title: str, house: dict | None = None) -> str:
     return "\n".join(out)
 
 
+SLUG_LIMIT = 60
+
+
+def title_slug(title: str, limit: int = SLUG_LIMIT) -> str:
+    """The slug of a title: its whole words, as many as fit in ``limit`` characters (never cut
+    mid-word; a single longer word is cut)."""
+    text = unicodedata.normalize("NFKC", title).lower().replace("’", "").replace("'", "")
+    words = [w for w in re.split(r"[^\w]+|_", text) if w] or [""]
+    slug = ""
+    for word in words:
+        if len(f"{slug}-{word}" if slug else word) > limit:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return markdown.slugify(slug or words[0][:limit])
+
+
 def new_brief(project: Project, title: str, slug: str | None = None) -> Path:
     """Create source/<slug>/ with brief.yaml and a first section; refuse to touch an existing one."""
     title = title.strip()
     if not title:
         raise ManuscriptError(Problem("M201", "the title is empty", 'give one: invoke new "Title"'))
-    slug = slug or markdown.slugify(title)
+    slug = slug or title_slug(title)
     if markdown.slugify(slug) != slug:
         raise ManuscriptError(Problem("P107", f"'{slug}' is not a slug",
                                       f"use lower-case letters, digits and hyphens, e.g. "

@@ -11,7 +11,7 @@ Nothing is written to build/: the preview lives in memory, so it never races
 the Markdown parser and the compiled Jinja layouts (reloaded only when a layout
 changes) are imported once. A broken source is shown as its ``file:line:
 message`` lines above the last good preview, which stays; fixing it recovers.
-The page is served from pressroom/static/ and loads nothing from elsewhere.
+The page is served from pressroom/preview/static/ and loads nothing from elsewhere.
 """
 
 from __future__ import annotations
@@ -238,6 +238,42 @@ def serve(project: Project, target: str | None = None, port: int = 8000, announc
         announce("preview stopped")
 
 
+PAGE_DPI = 110  # the PDF pane's page images: sharp on screen, quick to make
+
+
+_IMAGES: dict = {"pdf": None, "pages": {}}  # the page images of the PDF shown now, as asked for
+_IMAGES_LOCK = threading.Lock()
+
+
+def page_image(pdf: bytes, number: int) -> bytes | None:
+    """The cached :func:`render_page` of the PDF shown now (an older PDF's images are dropped)."""
+    with _IMAGES_LOCK:
+        if _IMAGES["pdf"] is not pdf:
+            _IMAGES.update(pdf=pdf, pages={})
+        if number not in _IMAGES["pages"]:
+            _IMAGES["pages"][number] = render_page(pdf, number)
+        return _IMAGES["pages"][number]
+
+
+def render_page(pdf: bytes, number: int) -> bytes | None:
+    """Page ``number`` of the preview's PDF as a PNG (pdftoppm, poppler-utils). The PDF pane shows
+    the pages as images in a page of its own, so that a rebuild swaps the pictures and keeps the
+    page and scroll position (a browser's PDF viewer goes back to page 1 on every reload)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="pressroom-page-") as tmp:
+        source = Path(tmp, "preview.pdf")
+        source.write_bytes(pdf)
+        try:
+            subprocess.run(["pdftoppm", "-png", "-r", str(PAGE_DPI), "-f", str(number), "-l",
+                            str(number), "-singlefile", str(source), str(Path(tmp, "page"))],
+                           check=True, capture_output=True, timeout=60)
+            return Path(tmp, "page.png").read_bytes()
+        except (OSError, subprocess.SubprocessError):
+            return None  # no such page, or no pdftoppm: a 404
+
+
 def _handler(preview: Preview):
     class Handler(BaseHTTPRequestHandler):
         server_version = "Pressroom-preview"
@@ -259,6 +295,11 @@ def _handler(preview: Preview):
                 return self._send(200, json.dumps(preview.state).encode(), "application/json")
             if path == "/edition.pdf" and preview.pdf is not None:
                 return self._send(200, preview.pdf, "application/pdf")
+            if path.startswith("/page/") and path.endswith(".png") and preview.pdf is not None:
+                number = path[len("/page/"):-len(".png")]
+                image = page_image(preview.pdf, int(number)) if number.isdigit() else None
+                if image is not None:
+                    return self._send(200, image, "image/png")
             if path.startswith("/edition/"):
                 name = path[len("/edition/"):] or "index.html"
                 tree = preview.tree
@@ -275,7 +316,10 @@ def _handler(preview: Preview):
             self.send_header("Content-Security-Policy", "default-src 'self'; style-src 'self' "
                              "'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'")
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser no longer wants it (a page image replaced by a newer one)
 
         def _events(self):
             self.send_response(200)

@@ -7,6 +7,7 @@ regenerated at any time (``publish`` does it after every release).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import struct
 from pathlib import Path
 
@@ -76,16 +77,30 @@ def context(project: Project, dist: Path, warnings: list | None = None) -> dict:
             "briefs": briefs, "entries": entries, "version": __version__}
 
 
+def house_assets(project: Project) -> dict[str, bytes]:
+    """The house's faces for the catalogue page: styles/fonts.css and every font it names, under
+    assets/ (the catalogue wears the house style, not the browser's default fonts)."""
+    css = (project.styles_dir / "fonts.css").read_text(encoding="utf-8")
+    files = {"assets/fonts.css": css.encode("utf-8")}
+    for name in sorted(set(re.findall(r'url\("(fonts/[^"]+)"\)', css))):
+        path = project.styles_dir / name
+        if path.is_file():
+            files[f"assets/{name}"] = path.read_bytes()
+    return files
+
+
 def render(project: Project, dist: Path, warnings: list | None = None) -> dict[str, bytes]:
     data = context(project, dist, warnings)
-    return {name: templates.render(project.layouts_dir, f"catalogue/{name}", **data).encode("utf-8")
-            for name in ("index.html", "feed.xml")}
+    pages = {name: templates.render(project.layouts_dir, f"catalogue/{name}", **data).encode("utf-8")
+             for name in ("index.html", "feed.xml")}
+    return {**pages, **house_assets(project)}
 
 
 def write(project: Project, dist: Path, warnings: list | None = None) -> list[Path]:
     """Write dist/index.html and dist/feed.xml (nothing if house.yaml cannot be read)."""
     written = []
     for name, data in render(project, dist, warnings).items():
+        (dist / name).parent.mkdir(parents=True, exist_ok=True)
         writers.write_file(dist / name, data)
         written.append(dist / name)
     return written

@@ -2,7 +2,9 @@
 
     status is final                          R601
     the manuscript checks pass, strictly     lint.lint: its own codes (a final brief's date,
-                                             summary, key points... M206), warnings too; R602
+                                             summary, key points... M206, even while the
+                                             status is draft), warnings too; R602
+        -- the above are told together, and refuse before anything is built --
     a fresh build verifies complete          V5xx, EPUBCheck V504
     no output carries a draft marking        R603
 
@@ -89,9 +91,14 @@ def draft_marks(brief: Brief, build_dir: Path) -> list[Problem]:
 
 
 def check(project: Project, target: str) -> Brief:
-    """Build ``target`` fresh into build/ and check everything; raise every unmet condition."""
-    # the checks of `invoke check --strict`: every lint finding, warnings included, blocks publishing
-    findings = [replace(f, severity="error") for f in lint.lint(project, target)]
+    """Check ``target``; build it fresh into build/ and verify it; raise every unmet condition.
+
+    Whatever the sources alone show (the status, every lint finding of the brief checked as the
+    final it is to become) is reported together, before anything is built: an editor learns every
+    reason in the first refusal, in well under a second.
+    """
+    # the checks of `invoke check --strict`, as for a final brief: every finding blocks publishing
+    findings = [replace(f, severity="error") for f in lint.lint(project, target, as_final=True)]
     try:
         briefs, _ = manuscript.load(project, target)
     except ManuscriptError as error:  # nothing can be built: the findings are the reasons
@@ -108,15 +115,22 @@ def check(project: Project, target: str) -> Brief:
     reasons += findings
     if findings:
         reasons.append(Problem("R602", f"{len(findings)} manuscript finding(s) above; publishing "
-                               "runs `invoke check --strict`", "fix each one", where))
+                               "runs `invoke check --strict`", "fix each one (invoke fix rewrites "
+                               "the typography)", where))
+    if reasons:  # refused on the sources alone: nothing is built
+        raise PublishError(reasons)
     try:
         pipeline.build(project, target, RELEASED, force=True)  # fresh: never the cache's outputs
     except PressroomError as error:  # nothing to verify: report what we know
-        raise PublishError(reasons + error.problems) from error
-    reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True, formats=RELEASED)
-    if brief.metadata.status == "final":  # a draft's outputs are marked as such, rightly
-        reasons += draft_marks(brief, project.build_dir)
+        raise PublishError(error.problems) from error
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # EPUBCheck (a JVM) beside the own checks
+        epubcheck = pool.submit(verify.run_epubcheck, pipeline.output_paths(project.build_dir,
+                                                                            brief.slug)["epub"])
+        reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=False, formats=RELEASED)
+        reasons += epubcheck.result()
+    reasons += draft_marks(brief, project.build_dir)
     if reasons:
         raise PublishError(reasons)
     return brief
-

@@ -22,6 +22,23 @@
     frame.contentWindow.location.replace(`/edition/index.html?v=${generation}`);
   }
 
+  // The PDF's pages as images in one scrolling pane: a rebuild swaps each picture in place, so
+  // the page and the scroll position stay where the editor was (a PDF viewer restarts at page 1).
+  function reloadPdf(generation, pages) {
+    const pane = $("pdf");
+    while (pane.children.length > pages) pane.lastElementChild.remove();
+    for (let n = 1; n <= pages; n += 1) {
+      let img = pane.children[n - 1];
+      if (!img) {
+        img = document.createElement("img");
+        img.loading = "lazy";
+        img.alt = `Page ${n}`;
+        pane.append(img);
+      }
+      img.src = `/page/${n}.png?v=${generation}`;
+    }
+  }
+
   function render(state) {
     document.title = `${state.title} · preview`;
     $("title").textContent = state.title;
@@ -39,7 +56,7 @@
     $("warning-count").textContent = `${state.warnings.length} warning${state.warnings.length === 1 ? "" : "s"}`;
     list($("warning-list"), state.warnings);
     if (state.html && state.html !== shown.html) { shown.html = state.html; reloadHtml(state.html); }
-    if (state.pdf && state.pdf !== shown.pdf) { shown.pdf = state.pdf; $("pdf").src = `/edition.pdf?v=${state.pdf}`; }
+    if (state.pdf && state.pdf !== shown.pdf) { shown.pdf = state.pdf; reloadPdf(state.pdf, state.pages || 0); }
   }
 
   const events = new EventSource("/events");
