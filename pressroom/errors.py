@@ -67,6 +67,9 @@ CODES: dict[str, str] = {
     "C327": "a heading repeats the words of an earlier one at the same level",
     "C328": "a heading has no text",
     "C329": "a heading is deeper than level 5 (the brief's title takes level 1)",
+    # Manuscripts as authors send them (raw HTML, remote images, Word import)
+    "C701": "raw HTML outside the allowlist was dropped (see README, Writing a brief)",
+    "C702": "a remote image is not fetched; a draft shows a placeholder, a final refuses it",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",
