@@ -356,6 +356,10 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
         size.warm(size.runs)
         measured.append(size)
         shutil.rmtree(size.work / "fresh", ignore_errors=True)
+    from . import benchimport
+
+    floor = measured[0].samples.get("floor", []) if measured else []
+    imported = benchimport.measure(bench_dir, runs, run_process, floor, say)
     series = {"one_after_another": [], "together": []}
     if not quick and series_supported():
         root = series_project(bench_dir / "series", scaled_brief(1, bench_dir / "briefs"))
@@ -364,6 +368,8 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
             series_round(root, bench_dir / "runs" / "series", series)
         shutil.rmtree(bench_dir / "runs" / "series", ignore_errors=True)
     data = results(measured, runs, quick, started, load, series)
+    data["import"] = imported
+    data["targets"].append(benchimport.target(imported))
     (bench_dir / "bench.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     text = table(data)
     if readme is not None:

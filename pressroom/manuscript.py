@@ -25,6 +25,8 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 BRIEF_KEYS = FIELD_NAMES | {"sections"}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47, as EPUB and HTML need it
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
+#: house.yaml keys that are settings of a task, not metadata (word_styles: `invoke import`).
+HOUSE_SETTINGS = frozenset({"word_styles"})
 REMOTE = "remote"  # in a draft's image map: a web address shown as a placeholder, never fetched
 load_yaml = reading.load_yaml
 
@@ -200,7 +202,7 @@ def load_house(project: Project, problems: Collector) -> dict:
         return {}
     house_fields = {f.name for f in FIELDS if f.house}
     for key, line in lines.items():
-        if key not in house_fields:
+        if key not in house_fields and key not in HOUSE_SETTINGS:
             problems.warn("M204", f"'{key}' is not a house field", "move it to brief.yaml",
                           shown(project.house_file), line)
     return {k: v for k, v in data.items() if k in house_fields}
@@ -272,6 +274,9 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
     data, lines = load_yaml(text, where, problems)
     if data is None:
         return None
+    if (folder / "IMPORT.txt").is_file():
+        problems.warn("P706", "the import report is still here", "read it, fix what matters, "
+                      "then delete it", shown(folder / "IMPORT.txt"))
     slug = markdown.slugify(folder.name)
     metadata = build_metadata(data, lines, where, house, slug, problems, BRIEF_KEYS)
     listed = data.get("sections")
