@@ -177,7 +177,7 @@ TEXT_BLOCKS = frozenset({"p", "figcaption", "summary", "dt", "dd", "th", "td", "
 
 def text_blocks(evts: list[Event]) -> list[str]:
     """The text of an HTML block, one string per block element that holds text directly."""
-    blocks, current, depth = [], [], 0
+    blocks, current = [], []
     for event in evts:
         if event[0] == "data":
             current.append(event[1])

@@ -839,7 +839,7 @@ def brief_yaml(meta: dict, sections: list[str], house: dict) -> str:
 
 # --------------------------------------------------------------------------- the import
 
-def word_styles(house: dict | None, project: Project) -> dict[str, str]:
+def word_styles(project: Project) -> dict[str, str]:
     """house.yaml's `word_styles:` (Word style name -> block); read here, the loader ignores it."""
     if not project.house_file.is_file():
         return {}
@@ -868,7 +868,7 @@ def import_docx(project: Project, manuscript: Path, slug: str | None = None,
     manuscript = Path(manuscript)
     archive = screen(manuscript)
     with archive:
-        styles = word_styles(None, project)
+        styles = word_styles(project)
         house = load_house(project, Collector())
         source = _prepared(archive, track_changes == "reject")
         prepared = zipfile.ZipFile(source)
