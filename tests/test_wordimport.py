@@ -370,3 +370,12 @@ def test_invoke_import_prints_the_report_and_refuses_in_one_line(manuscripts, tm
     assert re.match(r"^\S*bad\.docx: .+ \[P701\]$", refused.stderr.strip())
     rejected = _invoke(root, "import", str(manuscripts["lost"]), "--slug", "x", "--track-changes", "maybe")
     assert rejected.returncode == 2 and "[M203]" in rejected.stderr
+
+
+def test_list_markers_pypdf_gives_apart_do_not_split_a_paragraph():
+    """pypdf gives list markers as lines after a page's text; the PDF verifier drops them (the
+    realistic manuscript's paragraph that runs on past a list and notes found this)."""
+    from pressroom import verify
+
+    page = "the agreement\n• \n◦ \n1. \n1. Source 1: an interview.\n12. A line\n"
+    assert verify._without_list_markers(page) == "the agreement\n\n\n\n1. Source 1: an interview.\n12. A line\n"
