@@ -182,10 +182,32 @@ def _prepared(archive: zipfile.ZipFile, reject: bool) -> io.BytesIO:
             data = archive.read(info.filename)
             if info.filename in ("word/document.xml", "word/footnotes.xml", "word/endnotes.xml"):
                 data = _rewritten(data, reject)
+            elif info.filename == "word/styles.xml":
+                data = _slim_styles(data)
             copy.writestr(zipfile.ZipInfo(info.filename, info.date_time), data)  # never the
             # original's ZipInfo: writing records new offsets in it
     out.seek(0)
     return out
+
+
+def _slim_styles(data: bytes) -> bytes:
+    """styles.xml with only what Mammoth reads of it (each style's type, id and name, and a
+    numbering style's list): a template's table styles and latent styles are most of its size
+    and most of Mammoth's reading time (0.25 s of 0.41 s for python-docx's template)."""
+    root = ET.fromstring(data)
+    for child in list(root):
+        if child.tag != f"{{{W}}}style":
+            root.remove(child)
+            continue
+        for part in list(child):
+            if part.tag == f"{{{W}}}pPr":
+                for setting in list(part):
+                    if setting.tag != f"{{{W}}}numPr":
+                        part.remove(setting)
+            elif part.tag != f"{{{W}}}name":
+                child.remove(part)
+    ET.register_namespace("w", W)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
 def _unwrap(parents: dict, element) -> None:
