@@ -371,13 +371,16 @@ def _list_numbers(archive: zipfile.ZipFile) -> list[tuple[str, int]]:
 # --------------------------------------------------------------------------- Markdown out
 
 _ESCAPE = re.compile(r"([\\`*_{}\[\]<>#|~^&$])")
-_LINE_START = re.compile(r"^(\s*)([-+*=>]|\d{1,9}[.)])(?=\s|$)")
+_LINE_START = re.compile(r"^(\s*)([-+=]+|\d{1,9}[.)])(?=\s|$)")
+_DASHES = re.compile(r"-{2,}")
 _REPLACEMENT = re.compile(r"\((c|r|tm|p)\)", re.I)  # markdown-it's typographer would make them ©, ®…
 
 
 def escape(text: str) -> str:
-    """Text as Markdown that prints exactly as it was typed."""
+    """Text as Markdown that prints exactly as it was typed (the typographer's quotes aside)."""
     text = _ESCAPE.sub(r"\\\1", text)
+    text = _DASHES.sub(lambda m: "\\-" * len(m.group()), text)  # not – or —
+    text = text.replace("+-", "+\\-")  # not ±
     return _REPLACEMENT.sub(lambda m: "\\(" + m.group(0)[1:], text)
 
 
@@ -409,6 +412,8 @@ class _Writer:
         self.last_kind = ""
         self.summary: list[str] = []
         self.key_points: list[str] = []
+        self._caption_used = None  # the Caption paragraph a figure took as its caption
+        self.folder_shown = "source/<slug>"  # the brief's folder in warnings (named at the end)
 
     # sections and lines
     def section(self) -> _Section:
@@ -461,7 +466,7 @@ class _Writer:
     def paragraph(self, paragraph, following) -> None:
         style = (paragraph.style_name or "").strip()
         target = self.styles.get(style.casefold())
-        if getattr(self, "_caption_used", None) is paragraph:
+        if self._caption_used is paragraph:
             return
         heading = _HEADING.match(style)
         if style.casefold() == "title" or style.casefold() == "subtitle":
@@ -803,13 +808,18 @@ def _one_line(text: str) -> str:
     return " ".join(text.replace("\\\n", " ").split())
 
 
-def _guard_lines(text: str, continuation: bool = False) -> str:
-    """Escape what would start a list, a quote or a heading at the start of a line, and strip the
-    indentation that would make a code block."""
-    lines = [line.strip() for line in text.split("\n")]
-    return "\n".join(_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2) if not m.group(2)[0].isdigit()
-                                     else m.group(1) + m.group(2)[:-1] + "\\" + m.group(2)[-1], line)
-                     for line in lines)
+def _guard_lines(text: str) -> str:
+    """Escape what would start a list, a rule or a setext heading at the start of a line (``#`` and
+    ``>`` are escaped everywhere), and strip the indentation that would make a code block."""
+    lines = [line.strip(" \t") for line in text.split("\n")]
+    return "\n".join(_LINE_START.sub(_escape_marker, line) for line in lines)
+
+
+def _escape_marker(match: re.Match) -> str:
+    marker = match.group(2)
+    if marker[0].isdigit():  # "1." -> "1\.": not an ordered list
+        return match.group(1) + marker[:-1] + "\\" + marker[-1]
+    return match.group(1) + "\\" + marker
 
 
 # --------------------------------------------------------------------------- brief.yaml
@@ -902,7 +912,6 @@ def import_docx(project: Project, manuscript: Path, slug: str | None = None,
             staging = Path(tempfile.mkdtemp(prefix=".import-", dir=_ensure(project.source_dir)))
             try:
                 writer = _Writer(document, styles, staging / "images", manuscript)
-                writer.folder_shown = "source/<slug>"
                 writer.numbers = _list_numbers(prepared)
                 writer.run()
                 meta = {**core, **{k: v for k, v in writer.meta.items()}}

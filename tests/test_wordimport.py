@@ -379,3 +379,20 @@ def test_list_markers_pypdf_gives_apart_do_not_split_a_paragraph():
 
     page = "the agreement\n• \n◦ \n1. \n1. Source 1: an interview.\n12. A line\n"
     assert verify._without_list_markers(page) == "the agreement\n\n\n\n1. Source 1: an interview.\n12. A line\n"
+
+
+@pytest.mark.parametrize("text", [
+    "- not a list", "1. not a list either", "--- not a rule", "# not a heading", "> not a quote",
+    "*stars* and _underscores_ and `ticks`", "[a](b) ![c](d) <e> &amp; {.pullquote} | ~~x~~ ^y^",
+    "(c) (r) (tm) stay letters", "a -- b +- c", "a \\ backslash", "= not an underline", "12) not a list",
+])
+def test_escaped_text_prints_as_typed(text):
+    import html as html_module
+
+    from pressroom import markdown
+
+    line = wordimport._guard_lines(wordimport.escape(text))
+    parsed = markdown.parse(line + "\n", line_offset=0, note_offset=0, used_ids=set())
+    rendered = markdown.render(parsed, "html", prefix="s", note_offset=0, images={})
+    shown = html_module.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
+    assert shown == text, rendered
