@@ -7,9 +7,7 @@ addresses point at a server this test runs on 127.0.0.1, which must see no reque
 
 from __future__ import annotations
 
-import http.server
 import subprocess
-import threading
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -20,28 +18,6 @@ from hostile_support import run_library, verify_built, well_formed_xhtml
 from pressroom import markdown, rawhtml
 
 CMS = Path(__file__).parent / "fixtures" / "cms" / "article.md"
-
-
-class _Counter(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (the http.server API)
-        self.server.requests.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
 
 
 def _render(text: str, mode: str = "html") -> tuple[str, markdown.Parsed]:
@@ -139,8 +115,8 @@ def _cms(tmp_path: Path, url: str, final: bool = False) -> Path:
     return doc
 
 
-def test_a_cms_article_builds_as_a_draft_with_placeholders_and_warnings(server, tmp_path):
-    httpd, url = server
+def test_a_cms_article_builds_as_a_draft_with_placeholders_and_warnings(counting_server, tmp_path):
+    httpd, url = counting_server
     doc = _cms(tmp_path, url)
     build = tmp_path / "build"
     outcome = run_library(doc, build)
@@ -162,16 +138,16 @@ def test_a_cms_article_builds_as_a_draft_with_placeholders_and_warnings(server, 
     assert httpd.requests == []
 
 
-def test_a_cms_article_marked_final_is_refused(server, tmp_path):
-    httpd, url = server
+def test_a_cms_article_marked_final_is_refused(counting_server, tmp_path):
+    httpd, url = counting_server
     outcome = run_library(_cms(tmp_path, url, final=True), tmp_path / "build")
     assert outcome.exit == 2 and "C309" in {p.code for p in outcome.problems}
     assert httpd.requests == []
 
 
-def test_the_page_box_check_catches_text_that_runs_off_the_page(server, tmp_path, monkeypatch):
+def test_the_page_box_check_catches_text_that_runs_off_the_page(counting_server, tmp_path, monkeypatch):
     """A placeholder whose address may not wrap runs off the page: the check above sees it."""
-    httpd, url = server
+    httpd, url = counting_server
     monkeypatch.setattr(rawhtml, "placeholder", lambda src, alt: f'<span style="white-space: nowrap">'
                                                               f'{src * 3}</span>')
     outcome = run_library(_cms(tmp_path, url), tmp_path / "build", ("pdf",))

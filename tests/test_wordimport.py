@@ -7,14 +7,12 @@ every block of that Markdown in every edition.
 
 from __future__ import annotations
 
-import http.server
 import io
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import zipfile
 from pathlib import Path
 
@@ -219,28 +217,6 @@ def test_check_warns_while_the_import_report_exists(manuscripts, project):
 
 # --------------------------------------------------------------------------- untrusted files
 
-class _Counter(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
-        self.server.requests.append(self.path)
-        self.send_response(404)
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
-
-
 def _rewrite(source: Path, target: Path, change) -> Path:
     """A copy of a .docx with some parts changed: change(name, bytes) -> bytes or None (dropped)."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
@@ -317,8 +293,8 @@ def _hostile(kind: str, manuscripts, tmp_path: Path, url: str) -> Path:
     ("linked-file", "P705"), ("template", "P705"), ("huge-image", "C323"),
 ])
 def test_untrusted_files_are_refused_in_one_line_leaving_nothing(kind, code, manuscripts, project,
-                                                                 tmp_path, server):
-    httpd, url = server
+                                                                 tmp_path, counting_server):
+    httpd, url = counting_server
     (tmp_path / "in").mkdir()
     path = _hostile(kind, manuscripts, tmp_path / "in", url)
     before = sorted(project.source_dir.iterdir())
