@@ -243,6 +243,21 @@ def new(c, title, slug=None, debug=False):
           f"build it with: invoke build --brief {folder.name}")
 
 
+@task(name="import", help={"manuscript": "the Word file (.docx) to import",
+                           "slug": "its folder under source/ (default: from the title)",
+                           "track_changes": "accept (default, as Pandoc does) or reject",
+                           "debug": "show tracebacks"})
+def import_(c, manuscript, slug=None, track_changes="accept", debug=False):
+    """Import a Word .docx as source/<slug>/, a draft that builds at once; report what it lost."""
+    from pressroom.manuscript.wordimport import import_docx
+
+    done = _run(lambda: import_docx(_project(), Path(manuscript), slug, track_changes), debug)
+    _warn(done.warnings)  # the report's lines among them (C705), as saved in IMPORT.txt
+    shown = done.folder.relative_to(ROOT) if done.folder.is_relative_to(ROOT) else done.folder
+    print(f"created {shown}/ ({len(done.report)} line(s) in IMPORT.txt); "
+          f"build it with: invoke build --brief {done.folder.name}")
+
+
 @task
 def docs(c):
     """Write docs/editors.md, the editors' guide, from the problem codes (pressroom/errors.py CODES)."""

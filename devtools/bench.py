@@ -39,7 +39,7 @@ QUICK_SIZES, QUICK_RUNS = (1,), 3
 TAGGED_UP_TO = 40  # the tagged reference up to this size (a reference, no target; ×200: +8 minutes)
 SAMPLE_EVERY = 0.05  # seconds between two readings of a process tree's memory
 
-from devtools.benchreport import LABELS, README_BEGIN, README_END, SERIES, TARGETS, WARM, WHOLE, results, table, targets, update_readme
+from devtools.benchreport import SERIES, WARM, WHOLE, results, table, update_readme
 
 
 class BenchError(Exception):
@@ -337,6 +337,10 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
         size.warm(size.runs)
         measured.append(size)
         shutil.rmtree(size.work / "fresh", ignore_errors=True)
+    from devtools import benchimport
+
+    floor = measured[0].samples.get("floor", []) if measured else []
+    imported = benchimport.measure(bench_dir, runs, run_process, floor, say)
     series = {"one_after_another": [], "together": []}
     if not quick:
         root = series_project(bench_dir / "series", scaled_brief(1, bench_dir / "briefs"))
@@ -350,6 +354,8 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
     data = results(measured, runs, quick, started, load, series)
     data["gate"], gate_targets = benchgate.report(gate)
     data["targets"] += gate_targets
+    data["import"] = imported
+    data["targets"].append(benchimport.target(imported))
     (bench_dir / "bench.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     text = table(data)
     if readme is not None:

@@ -173,6 +173,10 @@ def table(data: dict) -> str:
         from devtools.benchgate import rows
 
         lines += rows(data["gate"])
+    if "import" in data:
+        from devtools.benchimport import rows
+
+        lines += rows(data["import"])
     lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in data["targets"]:
         lines.append(f"| {t['target']} | {t['value']:.2f} | {t['limit']:.2f} | {'yes' if t['met'] else 'NO'} |")

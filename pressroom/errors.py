@@ -74,6 +74,18 @@ CODES: dict[str, str] = {
     "C342": "a citation [@key] is printed as typed: the brief has no bibliography",
     "C343": "a {.class} or {#id} is printed as text: it is not a block attribute there",
     "C344": "an invisible zero-width or bidi control character is in the text",
+    # Manuscripts as authors send them (raw HTML, remote images, Word import)
+    "C701": "raw HTML outside the allowlist was dropped (see README, Writing a brief)",
+    "C702": "a remote image is not fetched; a draft shows a placeholder, a final refuses it",
+    "C703": "an imported Word image has no description (alternative text)",
+    "C704": "a Word table Markdown cannot express (merged cells, paragraphs in a cell) is kept as HTML",
+    "C705": "something in the Word document is not carried over (listed in IMPORT.txt)",
+    "P701": "the file is not a Word .docx document (not a zip, an old .doc, or encrypted)",
+    "P702": "a macro-enabled Word document (.docm) is refused",
+    "P703": "the .docx is larger than the limit, or unpacks to far more (a zip bomb)",
+    "P704": "a part of the .docx declares an XML DTD or entities",
+    "P705": "the .docx refers to an outside file or address (a linked image, template or object)",
+    "P706": "the brief's import report (IMPORT.txt) is still there; read it, then delete it",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",

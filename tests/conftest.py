@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.server
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,31 @@ from pressroom.manuscript import Project  # noqa: E402
 
 FIRST = "azerbaijan-between-moscow-and-the-west"
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+class _Counter(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the http.server API)
+        self.server.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    do_POST = do_HEAD = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def counting_server():
+    """An HTTP server on 127.0.0.1 (a port of its own) that counts requests: (server, its URL)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    httpd.requests = []
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join()
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,10 @@ def test_a_quick_bench_runs_end_to_end_and_its_json_is_complete(tmp_path):
             assert entry["tree_mib"] >= entry["peak_mib"] and entry["tree_ratio"] > 0, name
     assert size["measures"]["bare"]["ratio"] == 1.0
     names = {t["target"] for t in data["targets"]}
-    assert {"full build ×1", "PDF only ×1", "no-op rebuild (s) ×1", "warm rebuild ×1"} <= names
+    assert {"full build ×1", "PDF only ×1", "no-op rebuild (s) ×1", "warm rebuild ×1",
+            "invoke import, 30-page manuscript (s)"} <= names
+    assert data["import"]["runs"] == bench.QUICK_RUNS and 0 < data["import"]["min"] <= data["import"]["max"]
+    assert "| Word import (10 sections, 60 notes, 4 tables, 6 images; 3 runs) |" in result.stdout
     assert all(isinstance(t["met"], bool) for t in data["targets"])
     assert "| target | measured | limit | met |" in result.stdout
     # the editor's gate: a draft's refusal and `invoke check` of every brief, in seconds

@@ -77,29 +77,54 @@ def test_no_edition_requests_anything_a_manuscript_references(server, tmp_path):
     doc.write_text(_everywhere(url), encoding="utf-8")
     outcome = run_library(doc, tmp_path / "build")
     assert outcome.exit == 0, [str(p) for p in outcome.problems]
-    # the attributes, the // link, and the raw tags, printed as text (told since issue 20)
-    assert {p.code for p in outcome.problems} == {"C307", "C326", "C340"}
+    # the attributes, the // link, the raw HTML dropped, the raw <img> shown as a placeholder
+    assert {p.code for p in outcome.problems} == {"C307", "C326", "C701", "C702"}
     assert (tmp_path / "build" / "calls-home.pdf").stat().st_size > 0
     assert httpd.requests == []
 
 
-@pytest.mark.parametrize("markdown, code", [
-    ("![a picture]({url}/image.png)", "C309"),
-    ("![a picture](//{host}/image.png)", "C309"),
-    ("![a picture][img]\n\n[img]: {url}/ref.png", "C309"),
-    ("![a drawing](images/calls.svg)", "C325"),
-])
-def test_images_from_a_server_are_refused_before_any_request(server, tmp_path, markdown, code):
+REMOTE_IMAGES = ["![a picture]({url}/image.png)", "![a picture](//{host}/image.png)",
+                 "![a picture][img]\n\n[img]: {url}/ref.png", '<img src="{url}/raw.png" alt="a picture">',
+                 '<figure><img src="{url}/fig.png" alt="a picture"></figure>']
+
+
+@pytest.mark.parametrize("markdown", REMOTE_IMAGES)
+def test_remote_images_in_a_final_are_refused_before_any_request(server, tmp_path, markdown):
+    httpd, url = server
+    doc = tmp_path / "doc.md"
+    text = markdown.format(url=url, host=url.removeprefix("http://"))
+    doc.write_text(f"---\ntitle: T\nstatus: final\n---\n# H\n\n{text}\n", encoding="utf-8")
+    outcome = run_library(doc, tmp_path / "build")
+    assert outcome.exit == 2 and "C309" in {p.code for p in outcome.problems}
+    assert httpd.requests == []
+
+
+@pytest.mark.parametrize("markdown", REMOTE_IMAGES)
+def test_remote_images_in_a_draft_are_placeholders_and_never_fetched(server, tmp_path, markdown):
+    httpd, url = server
+    doc = tmp_path / "doc.md"
+    text = markdown.format(url=url, host=url.removeprefix("http://"))
+    doc.write_text(f"---\ntitle: T\n---\n# H\n\n{text}\n", encoding="utf-8")
+    outcome = run_library(doc, tmp_path / "build")
+    assert outcome.exit == 0, [str(p) for p in outcome.problems]
+    remote = [p for p in outcome.problems if p.code == "C702"]
+    assert len(remote) == 1 and remote[0].line == 6 and remote[0].severity == "warning"
+    page = (tmp_path / "build" / "doc" / "index.html").read_text(encoding="utf-8")
+    assert 'class="remote-image"' in page and "a picture" in page
+    assert f'src="{url}' not in page and f'src="//' not in page
+    assert httpd.requests == []
+
+
+def test_a_drawing_that_calls_a_server_is_refused_before_any_request(server, tmp_path):
     httpd, url = server
     images = tmp_path / "images"
     images.mkdir()
     (images / "calls.svg").write_text(
         f'<svg xmlns="http://www.w3.org/2000/svg"><image href="{url}/svg.png" width="4" height="4"/></svg>')
     doc = tmp_path / "doc.md"
-    text = markdown.format(url=url, host=url.removeprefix("http://"))
-    doc.write_text(f"---\ntitle: T\n---\n# H\n\n{text}\n", encoding="utf-8")
+    doc.write_text("---\ntitle: T\n---\n# H\n\n![a drawing](images/calls.svg)\n", encoding="utf-8")
     outcome = run_library(doc, tmp_path / "build")
-    assert outcome.exit == 2 and code in {p.code for p in outcome.problems}
+    assert outcome.exit == 2 and "C325" in {p.code for p in outcome.problems}
     assert httpd.requests == []
 
 

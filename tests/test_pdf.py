@@ -7,7 +7,6 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from conftest import FIXTURES
 from pressroom.checks import verify
 from pressroom.build import render
 from test_sources import article_paragraphs, sentences

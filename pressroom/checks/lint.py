@@ -285,6 +285,7 @@ def link_to_nowhere(draft: Draft):
 
 _CODE_SPAN = re.compile(r"(`+).+?\1")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)|<[A-Za-z][A-Za-z0-9+.-]*:[^>\s]*>|^ {0,3}\[(?!\^)[^\]]+\]:.*$")
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->")  # raw HTML markup is not prose (rawhtml.py)
 _ATTRIBUTES = re.compile(r"^\s*\{[^}]*\}\s*$")
 _MARKERS = re.compile(r"^\s*(?:>\s*)*(?:[-*+]\s+|\d+[.)]\s+)?")
 
@@ -303,6 +304,7 @@ def _prose(draft: Draft):
     for source in draft.sources:
         for number, text in enumerate(source.lines, 1):
             if number not in source.skip and not _ATTRIBUTES.match(text):
+                text = _HTML_TAG.sub(_blank, text)
                 yield (source.where, number, _LINK_TARGET.sub(_blank, _CODE_SPAN.sub(_blank, text)),
                        number in source.table)
     text = draft.meta_text

@@ -114,6 +114,16 @@ def _strip_furniture(brief: Brief, pages: list[str]) -> list[str]:
     return out
 
 
+_MARKER_LINE = re.compile(r"^[ \t]*(?:\d{1,9}[.)]|[•◦▪‣–-])[ \t]*$", re.M)
+
+
+def _without_list_markers(text: str) -> str:
+    """pypdf gives the markers of a page's list items (``1.``, ``•``) as lines of their own after
+    the page's text; a number among them would stand between the halves of a paragraph that
+    runs on to the next page."""
+    return _MARKER_LINE.sub("", text)
+
+
 def _outline(reader) -> list[tuple[int, str]]:
     flat: list[tuple[int, str]] = []
 
@@ -172,7 +182,7 @@ def verify_pdf(brief: Brief, data: bytes, edition: str = "PDF") -> list[Problem]
                                 f"headings {[t for _, t in expected]}",
                                 "check bookmark-level in styles/print.css", where))
     # Notes float to the page foot: find them first and cut them out of the flow.
-    stream = "".join(_strip_furniture(brief, pages))
+    stream = "".join(_strip_furniture(brief, [_without_list_markers(p) for p in pages]))
     cursor = 0
     for number, note in enumerate(note_blocks(brief), start=1):
         needle = normalise(note.text)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from pressroom.manuscript import editorial, links, markdown, reading, safety
+from pressroom.manuscript import editorial, links, markdown, rawhtml, reading, safety
 from pressroom.manuscript.messages import words
 from pressroom.errors import ManuscriptError, Problem
 from pressroom.project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
@@ -27,6 +27,9 @@ IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 BRIEF_KEYS = FIELD_NAMES | {"sections"}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")  # BCP 47, as EPUB and HTML need it
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
+#: house.yaml keys that are settings of a task, not metadata (word_styles: `invoke import`).
+HOUSE_SETTINGS = frozenset({"word_styles"})
+REMOTE = "remote"  # in a draft's image map: a web address shown as a placeholder, never fetched
 load_yaml = reading.load_yaml
 
 
@@ -206,7 +209,7 @@ def load_house(project: Project, problems: Collector) -> dict:
         return {}
     house_fields = {f.name for f in FIELDS if f.house}
     for key, line in lines.items():
-        if key not in house_fields:
+        if key not in house_fields and key not in HOUSE_SETTINGS:
             problems.warn("M204", f"'{key}' is not a house field", "move it to brief.yaml",
                           shown(project.house_file), line)
     return {k: v for k, v in data.items() if k in house_fields}
@@ -259,7 +262,7 @@ def _load_single(path: Path, house: dict, problems: Collector) -> Brief | None:
         return None
     slug = markdown.slugify(path.stem)
     metadata = build_metadata(data, lines, where, house, slug, problems, FIELD_NAMES)
-    sections = _sections(path.parent, [(path, body, offset)], problems)
+    sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata))
     if metadata is None or sections is None:
         return None
     return _assemble(slug, path.parent, (path,), metadata, sections)
@@ -278,6 +281,9 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
     data, lines = load_yaml(text, where, problems)
     if data is None:
         return None
+    if (folder / "IMPORT.txt").is_file():
+        problems.warn("P706", "the import report is still here", "read it, fix what matters, "
+                      "then delete it", shown(folder / "IMPORT.txt"))
     slug = markdown.slugify(folder.name)
     metadata = build_metadata(data, lines, where, house, slug, problems, BRIEF_KEYS)
     listed = data.get("sections")
@@ -314,7 +320,7 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
                                shown(path))
                 return None
             files.append((path, body, 0))
-    sections = _sections(folder, files, problems)
+    sections = _sections(folder, files, problems, _draft(metadata))
     if metadata is None or sections is None:
         return None
     sources = (yaml_path, *(f[0] for f in files))
@@ -359,8 +365,14 @@ def parse_sections(files) -> list[ParsedSection]:
     return parsed
 
 
-def _sections(root: Path, files, problems: Collector):
-    """Parse every section file; report its problems; resolve its images inside the brief's folder."""
+def _draft(metadata: Metadata | None) -> bool:
+    return metadata is None or metadata.status != "final"
+
+
+def _sections(root: Path, files, problems: Collector, draft: bool = False):
+    """Parse every section file; report its problems; resolve its images inside the brief's folder.
+
+    In a draft a remote image is a placeholder (``REMOTE``), with a warning; in a final, an error."""
     parsed, images, ok = parse_sections(files), {}, True
     problems.parsed = list(zip(files, parsed))
     seen_headings: dict[tuple[int, str], tuple[str, int]] = {}
@@ -389,6 +401,9 @@ def _sections(root: Path, files, problems: Collector):
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
                           where, line)
         literal_markup(result, where, problems)
+        for what, line in result.dropped_html:
+            problems.warn("C701", f"HTML dropped: {what}", "only the HTML listed in the README "
+                          "(Writing a brief) is kept; remove the rest", where, line)
         for label, line in result.undefined_notes:
             problems.error("C304", *words("C304", label=label), where, line)
         for label, line in result.unused_notes:
@@ -397,6 +412,12 @@ def _sections(root: Path, files, problems: Collector):
             problems.warn("C306", *words("C306", before=before, after=after,
                                          hashes="#" * (before + 1)), where, line)
         for src, alt, line in result.images:
+            if draft and rawhtml.is_remote(src):
+                problems.warn("C702", f"a remote image is not fetched: '{src[:80]}'",
+                              "download it into images/ and link it; the draft shows a placeholder",
+                              where, line)
+                images[(path, src)] = REMOTE
+                continue
             target = _resolve_image(root, path, src, alt, where, line, problems)
             if target is None:
                 ok = False
@@ -486,13 +507,14 @@ def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
     sections = []
     for section in parsed:
         index, sid, path, result = section.index, section.id, section.path, section.parsed
-        mapping = {src: img.target for (p, src), img in images.items() if p == path}
+        mapping = {src: img.target for (p, src), img in images.items() if p == path and img != REMOTE}
+        remote = frozenset(src for (p, src), img in images.items() if p == path and img == REMOTE)
         hrefs = [href for href, _ in result.links]
         headings = tuple(Heading(*h) for h in result.headings)
         first = next((b for b in result.blocks), None)
         title = headings[0].text if headings and first and first[0] == "heading" else ""
         label = title or ("Introduction" if index == 0 else f"Section {index + 1}")
-        kwargs = {"prefix": sid, "note_offset": section.note_offset, "images": mapping}
+        kwargs = {"prefix": sid, "note_offset": section.note_offset, "images": mapping, "remote": remote}
         rendered = {mode: markdown.render(result, mode, links=targets.rewrite(hrefs, path, mode), **kwargs)
                     for mode in markdown.MODES}
         sections.append(Section(
@@ -501,7 +523,7 @@ def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
             notes=tuple(Block("footnote", t, line) for t, line in result.notes),
             html=rendered["html"], xhtml=rendered["xhtml"], print_html=rendered["print"],
         ))
-    unique_images = tuple(sorted({img.target: img for img in images.values()}.values(),
+    unique_images = tuple(sorted({img.target: img for img in images.values() if img != REMOTE}.values(),
                                  key=lambda i: i.target))
     return Brief(slug=slug, root=root, sources=tuple(sources), metadata=metadata,
                  sections=tuple(sections), images=unique_images)

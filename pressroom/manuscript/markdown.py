@@ -1,8 +1,9 @@
 """The one configured Markdown parser, and the render rules of each edition.
 
 CommonMark with tables, footnotes, block attributes (``{.pullquote}``) and
-typographic quotes and dashes. Raw HTML is off: angle brackets in a manuscript
-are printed as text. One parse serves three renderings:
+typographic quotes and dashes. Raw HTML is read, then cleaned to a fixed allowlist
+by :mod:`pressroom.manuscript.rawhtml` (nh3); what is not allowed is dropped with a warning.
+One parse serves three renderings:
 
 * ``html``: the web edition (notes at the end of the section, with back-links);
 * ``xhtml``: the same with EPUB semantics (``epub:type``), well-formed XML;
@@ -27,7 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
-from pressroom.manuscript import literal
+from pressroom.manuscript import literal, rawhtml
 
 from pressroom.manuscript.safety import PARSER_NESTING, block_issues, inline_issues, safe_link
 
@@ -42,7 +43,7 @@ _PAGE_ID = re.compile(r"page-\d+")  # reserved for print page markers (pages.py)
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"typographer": True, "html": False, "xhtmlOut": True,
+    md = MarkdownIt("commonmark", {"typographer": True, "html": True, "xhtmlOut": True,
                                    "maxNesting": PARSER_NESTING})
     # Every link and image reaches the loader, which applies one policy (pressroom.manuscript.safety) and
     # reports what it refuses, instead of markdown-it silently printing it as text.
@@ -52,6 +53,7 @@ def parser() -> MarkdownIt:
     md.use(superscript_plugin).use(sub_plugin)  # Pandoc's ^superscript^ and ~subscript~
     md.core.ruler.after("block", "pressroom_limits", _limits)
     md.core.ruler.after("inline", "pressroom_inline_limits", _inline_limits)
+    md.core.ruler.after("pressroom_inline_limits", "pressroom_raw_html", _raw_html)
     for name, rule in _RULES.items():
         md.add_render_rule(name, rule)
     return md
@@ -75,6 +77,7 @@ class Parsed:
     too_deep_headings: list[int] = field(default_factory=list)  # lines
     over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
     literal: list[literal.Literal] = field(default_factory=list)  # markup printed as typed
+    dropped_html: list[tuple[str, int]] = field(default_factory=list)  # what the HTML lost, line
     note_count: int = 0
     line_offset: int = 0
 
@@ -100,6 +103,8 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
         return result  # nothing of it will be rendered
     result.line_offset = line_offset
     _sanitise_attrs(tokens, result, line_offset)
+    result.dropped_html = [(", ".join(token.meta["dropped"]), _line(token, line_offset))
+                           for token in tokens if (token.meta or {}).get("dropped")]
     _number_headings(tokens, result, line_offset, used_ids)
     defined = _notes(tokens, env, result, line_offset, text)
     _collect(tokens, result, line_offset, note_offset, defined)
@@ -123,6 +128,54 @@ def _keep_only(state, found) -> None:
         state.tokens = [t for _, t in found]  # keep only what points at the lines; skip the rest
         for token in state.tokens:
             token.type, token.children, token.content = "limit", None, ""
+
+
+_MARK, _END = "\ue000", "\ue001"  # around the index of a Markdown token while nh3 reads a paragraph
+
+
+def _raw_html(state) -> None:
+    """Clean every HTML block and every paragraph holding inline HTML (see pressroom.manuscript.rawhtml)."""
+    if state.env.get("over_limits"):
+        return
+    for token in state.tokens:
+        if token.type == "html_block":
+            token.meta = {"raw": rawhtml.events(token.content, inline=False),
+                          "dropped": rawhtml.dropped(token.content, inline=False)}
+        elif token.type == "inline" and any(c.type == "html_inline" for c in token.children or ()):
+            _inline_html(token)
+
+
+def _inline_html(inline: Token) -> None:
+    """nh3 reads the paragraph's HTML with each Markdown token standing in as a marker, so that
+    an unclosed tag closes where the paragraph ends and dropped content takes its text with it."""
+    children = inline.children
+    fragment = "".join(c.content if c.type == "html_inline" else f"{_MARK}{i}{_END}"
+                       for i, c in enumerate(children))
+    dropped = rawhtml.dropped(fragment, inline=True)
+    rebuilt, stack, crossed = [], [], False
+    for event in rawhtml.events(fragment, inline=True):
+        if event[0] == "data":
+            for piece in event[1].split(_MARK)[1:]:
+                child = children[int(piece.split(_END, 1)[0])]
+                rebuilt.append(child)
+                if child.nesting == 1:
+                    stack.append(child.type[:-5])
+                elif child.nesting == -1:
+                    crossed |= not stack or stack.pop() != child.type[:-6]
+            continue
+        token = Token("html_inline", "", 0)
+        token.meta = {"raw": [event]}
+        rebuilt.append(token)
+        if event[0] == "start" and event[1] not in rawhtml.VOID:
+            stack.append("<" + event[1])
+        elif event[0] == "end":
+            crossed |= not stack or stack.pop() != "<" + event[1]
+    if crossed or stack:  # HTML tags and Markdown formatting overlap: keep the text, drop the tags
+        rebuilt = [c for c in children if c.type != "html_inline"]
+        dropped.append("HTML tags that overlap Markdown formatting")
+    inline.children = rebuilt
+    if dropped:
+        inline.meta = {**(inline.meta or {}), "dropped": dropped}
 
 
 def _line(token: Token, offset: int) -> int:
@@ -192,6 +245,8 @@ def _plain(inline: Token, note_offset: int) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
+        elif child.type == "html_inline" and child.meta["raw"][0][:2] == ("start", "br"):
+            parts.append(" ")
         elif child.type == "footnote_ref":
             parts.append(str(note_offset + child.meta["id"] + 1))
     return "".join(parts).strip()
@@ -258,6 +313,11 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
             stack.pop()
         elif token.type in ("fence", "code_block"):
             result.blocks.append(("code", token.content.strip(), _line(token, offset)))
+        elif token.type == "html_block":
+            for src, alt in rawhtml.images(token.meta["raw"]):
+                result.images.append((src, alt, _line(token, offset)))
+            for text in rawhtml.text_blocks(token.meta["raw"]):
+                result.blocks.append(("html", text, _line(token, offset)))
         elif token.type == "inline":
             for child in _walk(token.children or []):
                 if child.type == "image":
@@ -265,6 +325,9 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
                     result.images.append((child.attrGet("src") or "", alt, _line(token, offset)))
                     if child is figure_image(token):
                         result.blocks.append(("caption", str(child.attrGet("title")), _line(token, offset)))
+                elif child.type == "html_inline":
+                    for src, alt in rawhtml.images(child.meta["raw"]):
+                        result.images.append((src, alt, _line(token, offset)))
                 elif child.type == "link_open":
                     result.links.append((str(child.attrGet("href") or ""), _line(token, offset)))
             text = _plain(token, note_offset)
@@ -281,12 +344,13 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
 # --------------------------------------------------------------------------- rendering
 
 def render(parsed: Parsed, mode: str, *, prefix: str, note_offset: int, images: dict[str, str],
-           links: dict[str, str] | None = None) -> str:
-    """Render a parsed section for one edition (see MODES); ``links`` rewrites internal hrefs."""
+           links: dict[str, str] | None = None, remote: frozenset[str] = frozenset()) -> str:
+    """Render a parsed section for one edition (see MODES); ``links`` rewrites internal hrefs;
+    an image in ``remote`` (a draft's web address, never fetched) becomes a placeholder."""
     assert mode in MODES
     md = parser()
     env = {"mode": mode, "prefix": prefix, "offset": note_offset, "images": images, "notes": {},
-           "links": links or {}}
+           "links": links or {}, "remote": remote}
     tokens = parsed.tokens
     if mode == "print":
         env["notes"] = _note_bodies(md, tokens, env)
@@ -395,6 +459,13 @@ def _image(self, tokens, idx, options, env):
     token = tokens[idx]
     src = env["images"].get(token.attrGet("src") or "")
     alt = escape(self.renderInlineAsText(token.children or [], options, env))
+    if (token.attrGet("src") or "") in env["remote"]:
+        html = rawhtml.placeholder(str(token.attrGet("src")), self.renderInlineAsText(
+            token.children or [], options, env))
+        title = token.attrGet("title")
+        if title and _alone(tokens) is token:
+            html += f'<figcaption>{escape(str(title))}</figcaption>'
+        return html
     if src is None:  # refused upstream; never reach for it
         return f'<span class="missing-image">[{alt}]</span>'
     title = token.attrGet("title")
@@ -418,7 +489,19 @@ def _link_open(self, tokens, idx, options, env):
     return f"<a{attrs}>"
 
 
+def _html(self, tokens, idx, options, env):
+    events = tokens[idx].meta["raw"]
+    html = rawhtml.render(events, env["mode"], env)
+    if tokens[idx].type != "html_block" or not html.strip():
+        return html
+    if not any(e[0] == "start" and e[1] in rawhtml.BLOCK_TAGS for e in events):
+        html = f"<p>{html.strip()}</p>"  # what is left is inline: a paragraph of its own
+    return html + "\n"
+
+
 _RULES = {
+    "html_block": _html,
+    "html_inline": _html,
     "footnote_ref": _footnote_ref,
     "footnote_block_open": _footnote_block_open,
     "footnote_block_close": _footnote_block_close,
