@@ -106,7 +106,7 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
     used = {} if used is None else used
     with inputs.recording() as files:
         tree = html.tree(brief, project)  # with the page of every PDF profile
-    common = files | {*brief.sources, *(i.source for i in brief.images)}
+    common = files | {*brief.sources, *(i.source for i in brief.images), *brief.inputs}
     if project.house_file.is_file():
         common.add(project.house_file)
     base = pdf.tree_url(brief.slug)
