@@ -294,13 +294,18 @@ class Source:
     line: int | None = None  # where the field naming it is
 
 
-def _entry_lines(kind: str, text: str) -> dict[str, int]:
+def _entry_lines(kind: str, text: str, every: bool = False) -> dict:
+    """Entry id -> its line (``every``: the lines of each entry with that id)."""
     patterns = {"bibtex": r"^[ \t]*@\w+[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,",
                 "json": r"\"id\"\s*:\s*\"([^\"]+)\"",
                 "yaml": r"^[ \t-]*id:[ \t]*['\"]?([^'\"\s#]+)"}
-    found: dict[str, int] = {}
+    found: dict = {}
     for match in re.finditer(patterns[kind], text, re.M):
-        found.setdefault(match.group(1), text.count("\n", 0, match.start(1)) + 1)
+        line = text.count("\n", 0, match.start(1)) + 1
+        if every:
+            found.setdefault(match.group(1), []).append(line)
+        else:
+            found.setdefault(match.group(1), line)
     return found
 
 
@@ -626,6 +631,8 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
         html = answer["citations"].get(cid, "")
         if token.meta["narrative"]:
             author = clean(answer["authors"].get(cid, ""), link=False)
+            if "NO_PRINTED_FORM" in author:  # a numeric style names no author: the number alone
+                author = ""
             token.meta["author"] = author
             if not note_style and author:
                 html = f"{author} {html}"
@@ -714,10 +721,13 @@ def _report_entries(answer: dict, sources: dict[str, Source], problems) -> None:
                        "check its braces, quotes and commas (one field per line helps)",
                        bad["source"], line)
     seen: dict[str, str] = {}
+    count: dict[tuple[str, str], int] = {}
     for entry in answer["entries"]:
         key, where = entry["id"], entry["source"]
         source = sources.get(where)
-        line = (source.lines.get(key) if source else None) or (source.line if source else None)
+        nth = count[(key, where)] = count.get((key, where), -1) + 1
+        found = _entry_lines(source.kind, source.text, every=True).get(key, []) if source and source.text else []
+        line = (found[nth] if nth < len(found) else None) or (source.line if source else None)
         if key in seen:
             problems.error("C802", f"entry '{key}' is defined twice (first in {seen[key]})",
                            "keep one of them, or give this one its own key", where, line)
@@ -791,8 +801,8 @@ def section_html(result: Result, sid: str, mode: str) -> str:
     items = []
     for (html, _, _), key in zip(result.entries, result.ids):
         attrs = f' id="ref-{escape(key)}" class="csl-entry"'
-        if epub:
-            attrs += ' role="doc-biblioentry" epub:type="biblioentry"'
+        if epub:  # role="doc-biblioentry" is deprecated in DPUB-ARIA 1.1; EPUBCheck warns on it
+            attrs += ' epub:type="biblioentry"'
         items.append(f"<li{attrs}>{html}</li>")
     return (f'<h2 id="{sid}-title">{escape(result.title)}</h2>\n'
             f'<ul class="references">\n' + "\n".join(items) + "\n</ul>\n")

@@ -67,6 +67,16 @@ CODES: dict[str, str] = {
     "C327": "a heading repeats the words of an earlier one at the same level",
     "C328": "a heading has no text",
     "C329": "a heading is deeper than level 5 (the brief's title takes level 1)",
+    # Citations and bibliographies (pressroom/citations.py)
+    "C801": "a citation key is not in the bibliography",
+    "C802": "a bibliography entry's key is defined twice",
+    "C803": "a bibliography file or entry cannot be read (malformed BibTeX, CSL JSON or YAML)",
+    "C804": "a bibliography entry lacks a field its type needs",
+    "C805": "a bibliography file does not exist, is outside the brief's folder or is of no known type",
+    "C806": "the citation style is unknown",
+    "C807": "a bibliography entry is never cited (`invoke check`)",
+    "C809": "no vendored citation locale for the brief's language; English is used",
+    "B801": "the citation processor (citeproc-js on Node.js) is missing or failed",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",

@@ -77,7 +77,7 @@ def lint(project: Project, target: str | None = None) -> list[Problem]:
     house = manuscript.load_house(project, loader)
     found: list[Problem] = []
     for location in manuscript.resolve_targets(project, target):
-        manuscript.load_brief(location, house, loader)
+        manuscript.load_brief(location, house, loader, project, check=True)
         draft = read_draft(location, house)
         if draft is not None:
             for check in RULES.values():
