@@ -169,6 +169,9 @@ def table(data: dict) -> str:
             lines.append(f"| {s['briefs']} × ×1 | {name.replace('_', ' ')} "
                          f"(`build(jobs={1 if name == 'one_after_another' else 'cores'})`) "
                          f"| {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} | | | | |")
+    from .benchcite import rows
+
+    lines += rows(data)
     lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in data["targets"]:
         lines.append(f"| {t['target']} | {t['value']:.2f} | {t['limit']:.2f} | {'yes' if t['met'] else 'NO'} |")

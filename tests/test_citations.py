@@ -262,15 +262,23 @@ def test_entries_are_untrusted_markup_is_text(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("style", ["chicago-notes-bibliography", "chicago-author-date", "apa", "ieee"])
 def test_every_edition_of_the_fixture_is_complete_and_valid(tmp_path, style):
-    from pressroom import build, tagged, verify
+    """EPUBCheck 0/0, Ace and axe-core 0 violations, the tagged PDF's check, every citation and
+    entry in every edition; the bibliography is a list (L, LI) in the PDF's tags."""
+    from pressroom import accessibility, build, tagged, verify
 
     project, folder = fixture_project(tmp_path, style)
     build.build(project, "cites", force=True)
     brief = load_brief(project, folder)
     assert verify.verify_outputs(brief, project.build_dir, epubcheck=True) == []
-    tree = tagged.read(project.build_dir / "cites.pdf")
+    problems, _ = accessibility.check_outputs(brief, project.build_dir)
+    assert [str(p) for p in problems] == []
+    tree = tagged.read((project.build_dir / "cites.pdf").read_bytes())
     roles = [n.role for n in tree.nodes]
     assert roles.count("LI") >= 16 and "L" in roles
+    epub = (project.build_dir / "cites.epub").read_bytes()
+    import zipfile, io
+    page = zipfile.ZipFile(io.BytesIO(epub)).read("EPUB/references.xhtml").decode()
+    assert 'role="doc-bibliography"' in page and page.count('epub:type="biblioentry"') == 16
 
 
 @pytest.mark.slow
@@ -286,3 +294,40 @@ def test_the_verifier_catches_a_lost_entry(tmp_path):
     page.write_text(html[:start] + html[html.index("</li>", start) + 5:])
     problems = [str(p) for p in verify.verify_outputs(brief, project.build_dir)]
     assert any("entry missing in the HTML" in p and "Mankoff" in p for p in problems), problems
+
+
+# --------------------------------------------------------------------------- once per build, cached
+
+def test_the_processor_runs_once_per_brief_and_its_answer_is_kept(tmp_path, monkeypatch):
+    calls = []
+    real = citations.subprocess.run
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(citations.subprocess, "run", counting)
+    project, folder = fixture_project(tmp_path)
+    load_brief(project, folder)
+    assert len(calls) == 1  # fourteen citations, one process
+    load_brief(project, folder)
+    assert len(calls) == 1  # unchanged: the answer kept in build/.citations/
+    (folder / "01-text.md").write_text((folder / "01-text.md").read_text().replace("p. 44", "p. 45"))
+    load_brief(project, folder)
+    assert len(calls) == 2
+
+
+def test_the_style_locale_and_bibliography_are_inputs_of_every_edition(tmp_path):
+    project, folder = fixture_project(tmp_path)
+    brief = load_brief(project, folder)
+    names = {p.name for p in brief.inputs}
+    assert {"chicago-notes-bibliography.csl", "locales-en-US.xml", "refs.bib", "more.json"} <= names
+
+
+def test_the_brief_language_sets_the_locale(tmp_path):
+    project, folder = fixture_project(tmp_path, "chicago-author-date", language="fr")
+    brief = load_brief(project, folder)
+    entries = [t for s in brief.sections for kind, _, t in texts(s.html) if kind == "csl-entry"]
+    cornell = next(e for e in entries if e.startswith("Cornell"))
+    assert "édité par" in cornell and "et Tural Gasimov" in cornell
+    assert "locales-fr-FR.xml" in {p.name for p in brief.inputs}
