@@ -399,10 +399,6 @@ def _walk(tokens):
             yield from _walk(token.children)
 
 
-def has_citations(parsed) -> bool:
-    return any(t.type == "citation" for _, _, _, result, _ in parsed for t in _walk(result.tokens))
-
-
 def _footnote_spans(tokens) -> dict[int, list[Token]]:
     """Each authored note's tokens (footnote_open .. footnote_close), by its id."""
     spans: dict[int, list[Token]] = {}
@@ -537,10 +533,12 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
         guess = difflib.get_close_matches(style_name.removesuffix(".csl"), vendored_styles(), n=3)
         hint = (f"did you mean {', '.join(guess)}?" if guess else
                 f"use one of {', '.join(vendored_styles())} or the path of a .csl file in the brief's folder")
+        house = os.path.relpath(project.house_file) if project is not None else where
         problems.error("C806", f"unknown citation style '{style_name}'", hint,
-                       where if "csl" in lines else where, lines.get("csl"))
+                       where if "csl" in lines else house, lines.get("csl"))
         return parsed, None
     inputs.append(style)
+    inputs += [p for p in (SCRIPT, TOOLS / "package-lock.json") if p.is_file()]  # the processor
     style_text = style.read_text(encoding="utf-8")
     klass = re.search(r"<style\b[^>]*\bclass=\"([a-z-]+)\"", style_text)
     note_style = bool(klass and klass.group(1) == "note")

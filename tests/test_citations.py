@@ -331,3 +331,16 @@ def test_the_brief_language_sets_the_locale(tmp_path):
     cornell = next(e for e in entries if e.startswith("Cornell"))
     assert "édité par" in cornell and "et Tural Gasimov" in cornell
     assert "locales-fr-FR.xml" in {p.name for p in brief.inputs}
+
+
+def test_a_style_file_of_the_brief_and_nocite_everything(tmp_path):
+    project, folder = fixture_project(tmp_path, "house-apa.csl")
+    shutil.copyfile(citations.CSL_DIR / "apa.csl", folder / "house-apa.csl")
+    yaml_path = folder / "brief.yaml"
+    yaml_path.write_text(yaml_path.read_text().replace('"@undated"', '"@*"'))
+    (folder / "01-text.md").write_text("# One\n\nOnly one work is cited [@aliyev2015].\n")
+    brief = load_brief(project, folder)
+    assert folder / "house-apa.csl" in brief.inputs
+    assert brief.sections[-1].html.count("<li ") == 16
+    outside = _problems(tmp_path / "b", "csl: ../../../pressroom/csl/apa.csl\n")
+    assert any("unknown citation style '../../../pressroom/csl/apa.csl'" in p for p in outside), outside
