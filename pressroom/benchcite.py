@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -68,6 +69,7 @@ def measure(plain: Path, cited: Path, work: Path, runs: int, run_process, env, s
     from .benchreport import summary
 
     samples: dict[str, list[float]] = {"plain": [], "cited": []}
+    cpu: dict[str, list[float]] = {"plain": [], "cited": []}
     for index in range(runs):
         say(f"citations: round {index + 1} of {runs}")
         for name, brief in (("plain", plain), ("cited", cited)):
@@ -75,9 +77,13 @@ def measure(plain: Path, cited: Path, work: Path, runs: int, run_process, env, s
             shutil.rmtree(target, ignore_errors=True)
             target.mkdir(parents=True)
             args = [sys.executable, "-m", "invoke", "build", "--brief", str(brief)]
-            samples[name].append(run_process(args, env(target))[0])
+            seconds, _, used, _ = run_process(args, env(target))
+            samples[name].append(seconds)
+            cpu[name].append(used)
     shutil.rmtree(work, ignore_errors=True)
     entry = {name: summary(values) for name, values in samples.items()}
+    for name, values in cpu.items():  # CPU seconds of the whole process tree (Node.js included)
+        entry[name]["cpu"] = statistics.median(values)
     entry["count"] = COUNT
     entry["ratio"] = entry["cited"]["median"] / entry["plain"]["median"]
     return entry
@@ -93,8 +99,9 @@ def rows(data: dict) -> list[str]:
                         ("cited", f"invoke build, the same with {c['count']} citations and a bibliography")):
         e = c[name]
         ratio = f"{e['median'] / c['plain']['median']:.2f}"
+        cpu = f"{e['cpu']:.2f} ({e['cpu'] / c['plain']['cpu']:.2f})" if "cpu" in e else ""
         out.append(f"| citations ×1 | {label} | {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} "
-                   f"| {ratio} | | | |")
+                   f"| {ratio} | | | {cpu} |")
     return out
 
 
