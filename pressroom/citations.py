@@ -369,11 +369,9 @@ def locale_for(language: str) -> str:
 
 
 def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
+    from .manuscript import _inside as inside  # the loader's rule for images and sections
+
+    return inside(path, root)
 
 
 # --------------------------------------------------------------------------- the model
