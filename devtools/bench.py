@@ -348,6 +348,14 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
             say(f"series of {SERIES}: round {index + 1} of {runs}")
             series_round(root, bench_dir / "runs" / "series", series)
         shutil.rmtree(bench_dir / "runs" / "series", ignore_errors=True)
+    citations = None
+    if 1 in sizes:  # 60 citations against none (devtools/benchcite.py)
+        from devtools import benchcite
+
+        plain = scaled_brief(1, bench_dir / "briefs")
+        cited = benchcite.cited_brief(plain, bench_dir / "briefs")
+        citations = benchcite.measure(plain, cited, bench_dir / "runs" / "citations",
+                                      chosen or (QUICK_RUNS if quick else RUNS), run_process, _env, say)
     from devtools import benchgate
 
     gate = benchgate.measure(bench_dir, runs, say)
@@ -356,6 +364,9 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
     data["targets"] += gate_targets
     data["import"] = imported
     data["targets"].append(benchimport.target(imported))
+    if citations is not None:
+        data["citations"] = citations
+        data["targets"].append(benchcite.target(data))
     (bench_dir / "bench.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     text = table(data)
     if readme is not None:

@@ -177,6 +177,9 @@ def table(data: dict) -> str:
         from devtools.benchimport import rows
 
         lines += rows(data["import"])
+    from devtools.benchcite import rows as citation_rows
+
+    lines += citation_rows(data)
     lines += ["", "| target | measured | limit | met |", "|---|---:|---:|---|"]
     for t in data["targets"]:
         lines.append(f"| {t['target']} | {t['value']:.2f} | {t['limit']:.2f} | {'yes' if t['met'] else 'NO'} |")

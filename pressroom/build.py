@@ -131,7 +131,7 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
     chosen = [e for e in editions.REGISTRY.values() if e.name in wanted]
     with inputs.recording() as files:
         tree = html.tree(brief, project)  # with the page of every PDF profile
-    common = files | {*brief.sources, *(i.source for i in brief.images)}
+    common = files | {*brief.sources, *(i.source for i in brief.images), *brief.inputs}
     if project.house_file.is_file():
         common.add(project.house_file)
     from pressroom.editions.pdf import tree_url

@@ -86,6 +86,16 @@ CODES: dict[str, str] = {
     "P704": "a part of the .docx declares an XML DTD or entities",
     "P705": "the .docx refers to an outside file or address (a linked image, template or object)",
     "P706": "the brief's import report (IMPORT.txt) is still there; read it, then delete it",
+    # Citations and bibliographies (pressroom/citations.py)
+    "C801": "a citation key is not in the bibliography",
+    "C802": "a bibliography entry's key is defined twice",
+    "C803": "a bibliography file or entry cannot be read (malformed BibTeX, CSL JSON or YAML)",
+    "C804": "a bibliography entry lacks a field its type needs",
+    "C805": "a bibliography file does not exist, is outside the brief's folder or is of no known type",
+    "C806": "the citation style is unknown",
+    "C807": "a bibliography entry is never cited (`invoke check`)",
+    "C809": "no vendored citation locale for the brief's language; English is used",
+    "B801": "the citation processor (citeproc-js on Node.js) is missing or failed",
     # Typography of the source (warnings of `invoke check`)
     "T601": "a straight double quote",
     "T602": "a straight single quote or apostrophe",

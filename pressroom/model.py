@@ -72,6 +72,19 @@ FIELDS: tuple[Field, ...] = (
     Field("base_url", "url", "from house.yaml: where `dist/` is served (e.g. `https://briefs.example.org`); "
           "the canonical URL, Open Graph tags and JSON-LD of the HTML edition and the links of the "
           "Atom feed", house=True),
+    # Citations (pressroom/citations.py), named as Pandoc names them
+    Field("bibliography", "list", "from brief.yaml or front matter: a path or a list of paths to "
+          "BibTeX/BibLaTeX `.bib`, CSL JSON `.json` or CSL YAML `.yaml` files inside the brief's "
+          "folder; the entries that `[@key]` cites"),
+    Field("references", "references", "from brief.yaml or front matter: entries written inline, "
+          "in CSL YAML (each with an `id`)"),
+    Field("nocite", "list", "from brief.yaml or front matter: keys (`@key`) of entries listed in the "
+          "bibliography though never cited; `'@*'` lists all"),
+    Field("csl", "str", "from house.yaml, overridable (default `chicago-notes-bibliography`): a "
+          "vendored citation style by name (`chicago-author-date`, `apa`, `ieee`) or the path of a "
+          "`.csl` file in the brief's folder or `source/`", house=True),
+    Field("bibliography_title", "str", "from house.yaml, overridable (default `References`): the "
+          "heading of the bibliography that closes the brief", house=True),
 )
 
 FIELD_NAMES = {f.name for f in FIELDS}
@@ -106,6 +119,11 @@ class Metadata:
     toc_threshold: int = 6
     percent: str = "12%"
     base_url: str = ""
+    bibliography: tuple[str, ...] = ()
+    references: tuple = ()  # CSL items (mappings), as written
+    nocite: tuple[str, ...] = ()
+    csl: str = ""
+    bibliography_title: str = ""
 
     @property
     def is_draft(self) -> bool:
@@ -162,6 +180,7 @@ class Section:
     html: str  # body for the web and EPUB: notes at the end with back-links
     xhtml: str  # the same, with EPUB semantics (epub:type)
     print_html: str  # body for the PDF: notes inline, floated to the page foot
+    role: str = ""  # "bibliography" for the list of references that closes a brief
 
 
 @dataclass(frozen=True)
@@ -172,6 +191,7 @@ class Brief:
     metadata: Metadata
     sections: tuple[Section, ...]
     images: tuple[Image, ...] = field(default=())
+    inputs: tuple[Path, ...] = field(default=())  # other files its editions are made from (CSL, .bib)
 
     @property
     def headings(self) -> tuple[Heading, ...]:

@@ -82,7 +82,7 @@ def lint(project: Project, target: str | None = None, as_final: bool = False) ->
     found: list[Problem] = []
     for location in manuscript.resolve_targets(project, target):
         loader.parsed = None
-        manuscript.load_brief(location, house, loader)
+        manuscript.load_brief(location, house, loader, project, check=True)
         draft = read_draft(location, house, loader.parsed)  # the loader's parse, not a second one
         if draft is not None:
             draft.as_final = as_final

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from pressroom.manuscript import editorial, links, markdown, rawhtml, reading, safety
+from pressroom.manuscript import citations, editorial, links, markdown, rawhtml, reading, safety
 from pressroom.manuscript.messages import words
 from pressroom.errors import ManuscriptError, Problem
 from pressroom.project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
@@ -150,6 +150,11 @@ def _check_field(name: str, value, where: str, line, problems: Collector):
             return text
         problems.error("M202", f"'{name}' must be an http(s) address, got {_short(value)}",
                        f"write {name}: https://example.org/briefs", where, line)
+    elif kind == "references":
+        if isinstance(value, list) and all(isinstance(v, dict) and "id" in v for v in value):
+            return tuple(value)
+        problems.error("M202", f"'{name}' must be a list of entries, each with an id",
+                       "write '- id: key' followed by the entry's fields", where, line)
     elif kind == "paper":
         if str(value).lower() in PAPERS:
             return str(value).lower()
@@ -221,7 +226,7 @@ def load(project: Project, target: str | None = None, strict: bool = False) -> t
     house = load_house(project, problems)
     briefs = []
     for location in resolve_targets(project, target):
-        brief = load_brief(location, house, problems)
+        brief = load_brief(location, house, problems, project)
         if brief is not None:
             briefs.append(brief)
     for logo in sorted({b.metadata.logo for b in briefs if b.metadata.logo}):
@@ -245,13 +250,31 @@ def _check_logo(project: Project, logo: str, problems: Collector) -> None:
                        shown(project.house_file))
 
 
-def load_brief(location: Path, house: dict, problems: Collector) -> Brief | None:
+def load_brief(location: Path, house: dict, problems: Collector, project: Project | None = None,
+               check: bool = False) -> Brief | None:
+    """One brief; ``project`` gives citations their styles in source/ and their cache in build/,
+    ``check`` (``invoke check``) adds the warnings about entries never cited."""
+    options = {"project": project, "check": check}
     if location.is_file():
-        return _load_single(location, house, problems)
-    return _load_folder(location, house, problems)
+        return _load_single(location, house, problems, options)
+    return _load_folder(location, house, problems, options)
 
 
-def _load_single(path: Path, house: dict, problems: Collector) -> Brief | None:
+def _cite(root: Path, slug: str, data: dict, lines: dict, where: str, house: dict, metadata,
+          sections, problems: Collector, options: dict):
+    """Citations and the bibliography (pressroom/citations.py): new sections data and the result."""
+    if metadata is None or sections is None:
+        return sections, None
+    meta = {**{k: house[k] for k in citations.FIELDS if k in house},
+            **{k: data[k] for k in citations.FIELDS if k in data}}
+    meta.update({k: getattr(metadata, k) for k in ("bibliography", "references", "nocite")})
+    parsed, images = sections
+    parsed, result = citations.apply(parsed, meta, root, where, lines, metadata.language, problems,
+                                     options.get("project"), slug, options.get("check", False))
+    return (parsed, images), result
+
+
+def _load_single(path: Path, house: dict, problems: Collector, options: dict | None = None) -> Brief | None:
     where = shown(path)
     text = read_text(path, problems)
     if text is None:
@@ -263,12 +286,14 @@ def _load_single(path: Path, house: dict, problems: Collector) -> Brief | None:
     slug = markdown.slugify(path.stem)
     metadata = build_metadata(data, lines, where, house, slug, problems, FIELD_NAMES)
     sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata))
+    sections, cited = _cite(path.parent, slug, data, lines, where, house, metadata, sections,
+                            problems, options or {})
     if metadata is None or sections is None:
         return None
-    return _assemble(slug, path.parent, (path,), metadata, sections)
+    return _assemble(slug, path.parent, (path,), metadata, sections, cited)
 
 
-def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None:
+def _load_folder(folder: Path, house: dict, problems: Collector, options: dict | None = None) -> Brief | None:
     yaml_path = folder / "brief.yaml"
     where = shown(yaml_path)
     text = read_text(yaml_path, problems, safety.MAX_YAML_BYTES)
@@ -321,10 +346,12 @@ def _load_folder(folder: Path, house: dict, problems: Collector) -> Brief | None
                 return None
             files.append((path, body, 0))
     sections = _sections(folder, files, problems, _draft(metadata))
+    sections, cited = _cite(folder, slug, data, lines, where, house, metadata, sections, problems,
+                            options or {})
     if metadata is None or sections is None:
         return None
     sources = (yaml_path, *(f[0] for f in files))
-    return _assemble(slug, folder, sources, metadata, sections)
+    return _assemble(slug, folder, sources, metadata, sections, cited)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -348,7 +375,8 @@ class ParsedSection(NamedTuple):
 def parse_sections(files) -> list[ParsedSection]:
     """Parse section files ``[(path, text, line offset)]`` in order, with the ids the editions use;
     reports nothing."""
-    used_ids: set[str] = {"cover", "contents", "back", "notes", "key-points", "summary"}
+    used_ids: set[str] = {"cover", "contents", "back", "notes", "key-points", "summary",
+                          citations.SECTION_ID, f"{citations.SECTION_ID}-title"}
     section_ids = []
     for path, _, _ in files:
         base = markdown.slugify(re.sub(r"^\d+[-_ ]*", "", path.stem) or path.stem)
@@ -501,7 +529,7 @@ def _url_safe(rel: str) -> str:
     return f"{stem}-{hashlib.sha1(rel.encode()).hexdigest()[:8]}{dot}{suffix}"
 
 
-def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
+def _assemble(slug, root, sources, metadata: Metadata, sections_data, cited=None) -> Brief:
     parsed, images = sections_data
     targets = links.Targets(parsed)
     sections = []
@@ -523,7 +551,22 @@ def _assemble(slug, root, sources, metadata: Metadata, sections_data) -> Brief:
             notes=tuple(Block("footnote", t, line) for t, line in result.notes),
             html=rendered["html"], xhtml=rendered["xhtml"], print_html=rendered["print"],
         ))
+    if cited is not None and cited.entries:
+        sections.append(_bibliography(cited))
     unique_images = tuple(sorted({img.target: img for img in images.values() if img != REMOTE}.values(),
                                  key=lambda i: i.target))
     return Brief(slug=slug, root=root, sources=tuple(sources), metadata=metadata,
-                 sections=tuple(sections), images=unique_images)
+                 sections=tuple(sections), images=unique_images,
+                 inputs=cited.inputs if cited is not None else ())
+
+
+def _bibliography(cited) -> Section:
+    """The section that closes a brief with its cited entries (pressroom/citations.py)."""
+    sid = citations.SECTION_ID
+    heading = Heading(1, cited.title, f"{sid}-title", cited.line)
+    blocks = (Block("heading", cited.title, cited.line),
+              *(Block("entry", text, line) for _, text, line in cited.entries))
+    rendered = {mode: citations.section_html(cited, sid, mode) for mode in markdown.MODES}
+    return Section(id=sid, path=cited.where, title=cited.title, label=cited.title, headings=(heading,),
+                   blocks=blocks, notes=(), html=rendered["html"], xhtml=rendered["xhtml"],
+                   print_html=rendered["print"], role="bibliography")

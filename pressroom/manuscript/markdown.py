@@ -28,7 +28,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
-from pressroom.manuscript import literal, rawhtml
+from pressroom.manuscript import citations, literal, rawhtml
 
 from pressroom.manuscript.safety import PARSER_NESTING, block_issues, inline_issues, safe_link
 
@@ -49,7 +49,7 @@ def parser() -> MarkdownIt:
     # reports what it refuses, instead of markdown-it silently printing it as text.
     md.validateLink = lambda url: True
     md.enable(["table", "replacements", "smartquotes", "strikethrough"])
-    md.use(footnote_plugin).use(attrs_block_plugin)
+    md.use(footnote_plugin).use(attrs_block_plugin).use(citations.plugin)
     md.use(superscript_plugin).use(sub_plugin)  # Pandoc's ^superscript^ and ~subscript~
     md.core.ruler.after("block", "pressroom_limits", _limits)
     md.core.ruler.after("inline", "pressroom_inline_limits", _inline_limits)
@@ -249,6 +249,10 @@ def _plain(inline: Token, note_offset: int) -> str:
             parts.append(" ")
         elif child.type == "footnote_ref":
             parts.append(str(note_offset + child.meta["id"] + 1))
+        elif child.type == "citation":
+            parts.append(citations.plain(child))
+        elif child.type == "citation_author":
+            parts.append(citations.text_of(child.meta.get("author", "")))
     return "".join(parts).strip()
 
 
@@ -298,6 +302,13 @@ def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
                     line = _line(token, offset) + token.content.count("\n", 0, match.start())
                     result.undefined_notes.append((match.group(1), line))
     return defined
+
+
+def recollect(result: Parsed, note_offset: int) -> None:
+    """Gather a section's blocks, notes, images and links again, after its citations were
+    rendered and its notes numbered again (pressroom/citations.py)."""
+    result.blocks, result.notes, result.images, result.links = [], [], [], []
+    _collect(result.tokens, result, result.line_offset, note_offset, set())
 
 
 def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set[int]) -> None:
@@ -499,9 +510,20 @@ def _html(self, tokens, idx, options, env):
     return html + "\n"
 
 
+def _citation(self, tokens, idx, options, env):
+    return citations.render(tokens[idx], env["mode"])
+
+
+def _citation_author(self, tokens, idx, options, env):
+    keys = " ".join(i["id"] for i in tokens[idx].meta["items"])
+    return f'<span class="citation-author" data-cites="{escape(keys)}">{tokens[idx].meta.get("author", "")}</span>'
+
+
 _RULES = {
     "html_block": _html,
     "html_inline": _html,
+    "citation": _citation,
+    "citation_author": _citation_author,
     "footnote_ref": _footnote_ref,
     "footnote_block_open": _footnote_block_open,
     "footnote_block_close": _footnote_block_close,

@@ -24,7 +24,8 @@ from pressroom.model import FIELDS, Metadata
 FIRST_SECTION = "01-introduction.md"
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Metadata) if isinstance(f.default, str)}
 _EXAMPLES = {"str": "…", "int": "1", "date": "YYYY-MM-DD", "status": "draft", "paper": "a4",
-             "url": "https://briefs.example.org", "link": "https://…", "language": "en"}
+             "url": "https://briefs.example.org", "link": "https://…", "language": "en",
+             "references": "[{id: key, type: book, title: …}]"}
 
 INTRODUCTION = """\
 # Introduction

@@ -1,0 +1,804 @@
+"""Citations ``[@key]`` and the bibliography, as Pandoc reads and citeproc-js renders them.
+
+* Syntax (:func:`plugin`): an inline rule of the one Markdown parser reads Pandoc's
+  citations: ``[@key]``, ``[@key, p. 33]``, ``[see @a, pp. 33–35; also @b]``, author
+  suppressed ``[-@key]`` and narrative ``@key [p. 5]``. ``\\@`` and an e-mail address are text.
+* Sources: ``bibliography:`` (BibTeX/BibLaTeX ``.bib``, CSL-JSON ``.json``, CSL-YAML
+  ``.yaml`` inside the brief's folder), ``references:`` inline, ``nocite:``; ``csl:`` names
+  a vendored style (``pressroom/manuscript/csl/``) or a ``.csl`` file of the brief or of ``source/``.
+* Processing (:func:`apply`, called by the loader once per brief): every citation of the
+  brief goes to citeproc-js (``scripts/citeproc.js``, Node.js in ``.tools/``) in one request;
+  the answer is kept in ``build/.citations/`` keyed by the request, so a brief whose
+  citations, entries, style and locale are unchanged never starts the processor again.
+* A note style makes each citation in the text a note, numbered with the authored ones; an
+  author-date or numeric style renders it in the text. The bibliography is a section of its
+  own that closes the brief (``bibliography_title``, default "References").
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from html import escape, unescape
+from html.parser import HTMLParser
+from pathlib import Path
+
+from markdown_it.token import Token
+
+HERE = Path(__file__).resolve().parent
+CSL_DIR = HERE / "csl"  # the vendored styles and locales (see pressroom/manuscript/csl/README.md)
+ROOT = HERE.parent.parent
+SCRIPT = ROOT / "scripts" / "citeproc.js"
+TOOLS = ROOT / ".tools"
+DEFAULT_STYLE = "chicago-notes-bibliography"
+DEFAULT_TITLE = "References"
+SECTION_ID = "references"  # the bibliography's section (reserved: a section file gets another id)
+BIB_TYPES = {".bib": "bibtex", ".bibtex": "bibtex", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+FIELDS = ("bibliography", "references", "nocite", "csl", "bibliography_title")
+#: A brief's language -> the vendored CSL locale (pressroom/manuscript/csl/locales/).
+LOCALES = {"en": "en-US", "fr": "fr-FR", "de": "de-DE", "ru": "ru-RU"}
+#: Fields an entry of a type needs for any of the vendored styles to cite it fully (C804);
+#: "a|b" is either one.
+NEEDS = {
+    "book": ("title", "author|editor", "publisher", "issued"),
+    "chapter": ("title", "author", "container-title", "publisher", "issued"),
+    "article-journal": ("title", "author", "container-title", "issued"),
+    "article-newspaper": ("title", "container-title", "issued"),
+    "article-magazine": ("title", "container-title", "issued"),
+    "report": ("title", "author|publisher", "issued"),
+    "webpage": ("title", "URL"),
+    "legislation": ("title",),
+    "legal_case": ("title",),
+    "thesis": ("title", "author", "publisher", "issued"),
+}
+
+# --------------------------------------------------------------------------- syntax
+
+#: Pandoc's citation key: starts with a letter, digit or _, may hold : . # $ % & - + ? < > ~ /
+#: when a letter or digit follows.
+_KEY = r"[^\W](?:[^\W]|[:.#$%&+?<>~/-](?=[^\W]))*"
+_ITEM = re.compile(rf"^(?P<prefix>(?:.*\s)?)(?P<minus>-?)@(?P<key>{_KEY})(?P<suffix>.*)$", re.S)
+_NARRATIVE = re.compile(rf"@(?P<key>{_KEY})")
+#: Locator terms as Pandoc recognises them (English), with their CSL labels.
+_LABELS = {
+    "book": ("bk.", "bks.", "book", "books"), "chapter": ("chap.", "chaps.", "chapter", "chapters", "ch."),
+    "column": ("col.", "cols.", "column", "columns"), "figure": ("fig.", "figs.", "figure", "figures"),
+    "folio": ("fol.", "fols.", "folio", "folios"), "number": ("no.", "nos.", "number", "numbers"),
+    "line": ("l.", "ll.", "line", "lines"), "note": ("n.", "nn.", "note", "notes"),
+    "opus": ("op.", "opp.", "opus", "opera"), "page": ("p.", "pp.", "page", "pages"),
+    "paragraph": ("para.", "paras.", "paragraph", "paragraphs", "¶", "¶¶"),
+    "part": ("pt.", "pts.", "part", "parts"), "section": ("sec.", "secs.", "section", "sections", "§", "§§"),
+    "sub-verbo": ("s.v.", "s.vv.", "sub verbo", "sub verbis"), "verse": ("v.", "vv.", "verse", "verses"),
+    "volume": ("vol.", "vols.", "volume", "volumes"),
+}
+_TERM = {term: label for label, terms in _LABELS.items() for term in terms}
+_TERMS = "|".join(re.escape(t) for t in sorted(_TERM, key=len, reverse=True))
+_LOCATOR = re.compile(rf"^\s*(?:(?P<term>{_TERMS})\s*)?(?P<value>[0-9ivxlcdmIVXLCDM]+[a-z]?"
+                      rf"(?:\s*(?:[-–—,&]|--)\s*[0-9ivxlcdmIVXLCDM]+[a-z]?)*)(?P<rest>(?:[\s,;].*)?)$", re.S)
+
+
+def _locator(suffix: str) -> dict:
+    """Split a suffix into a CSL locator and label, and what text remains (as Pandoc does)."""
+    text = suffix.strip()
+    comma = text.startswith(",")
+    text = text[1:].strip() if comma else text
+    match = _LOCATOR.match(text)
+    if match and (match.group("term") or match.group("value")[0].isdigit()):
+        value = match.group("value").replace("--", "–").replace("–", "-")  # the style sets the dash
+        out = {"locator": value, "label": _TERM.get(match.group("term") or "p.", "page")}
+        rest = match.group("rest")
+        if rest.strip():
+            out["suffix"] = rest if rest[:1] in ",;" else rest
+        return out
+    return {"suffix": (", " if comma else " ") + text} if text else {}
+
+
+def _item(part: str) -> dict | None:
+    match = _ITEM.match(part)
+    if match is None:
+        return None
+    item = {"id": match.group("key")}
+    prefix = match.group("prefix").strip()
+    if prefix:
+        item["prefix"] = prefix + " "
+    if match.group("minus"):
+        item["suppress-author"] = True
+    item.update(_locator(match.group("suffix")))
+    return item
+
+
+def _closing(src: str, start: int, end: int) -> int:
+    """The position of the ``]`` that closes the ``[`` at ``start``, or -1."""
+    depth = 0
+    for pos in range(start, end):
+        char = src[pos]
+        if char == "\\":
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                return pos
+    return -1
+
+
+def _bracketed(src: str, start: int, end: int) -> tuple[list[dict], int] | None:
+    close = _closing(src, start, end)
+    if close < 0 or src[start + 1:start + 2] == "^" or src[close + 1:close + 2] in ("(", "["):
+        return None
+    content = src[start + 1:close]
+    if "@" not in content:
+        return None
+    items = [_item(part) for part in content.split(";")]
+    if not items or any(i is None for i in items):
+        return None
+    return items, close + 1
+
+
+def _rule(state, silent: bool) -> bool:
+    src, pos, end = state.src, state.pos, state.posMax
+    char = src[pos]
+    if char == "[":
+        found = _bracketed(src, pos, end)
+        if found is None:
+            return False
+        items, after = found
+        narrative = None
+    elif char == "@":
+        before = src[pos - 1] if pos > 0 else " "
+        if before.isalnum() or before in "._%+-@\\":  # an e-mail address, not a citation
+            return False
+        match = _NARRATIVE.match(src, pos, end)
+        if match is None:
+            return False
+        item, after = {"id": match.group("key")}, match.end()
+        bracket = re.match(r" ?\[", src[after:end])
+        if bracket:
+            close = _closing(src, after + bracket.end() - 1, end)
+            inner = src[after + bracket.end():close] if close > 0 else ""
+            if close > 0 and "@" not in inner and src[close + 1:close + 2] not in ("(", "["):
+                item.update(_locator("," + inner if inner[:1] != "," else inner))
+                after = close + 1
+        items, narrative = [item], item["id"]
+    else:
+        return False
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.content = src[pos:after]
+        token.meta = {"items": items, "narrative": narrative}
+    state.pos = after
+    return True
+
+
+def plugin(md) -> None:
+    """Teach a MarkdownIt parser Pandoc's citations (before links, so ``[@key]`` is no link)."""
+    md.inline.ruler.before("link", "citation", _rule)
+
+
+def render(token: Token, mode: str) -> str:
+    """A citation in an edition: its rendering, or its source text when it was not processed."""
+    html = token.meta.get("html")
+    if html is None:
+        return escape(token.content)
+    target = token.meta.get("target")
+    if mode == "xhtml" and target:
+        html = html.replace('href="#ref-', f'href="{target}.xhtml#ref-')
+    return html
+
+
+def plain(token: Token) -> str:
+    """A citation's words as the verifier finds them in an edition."""
+    return token.meta.get("plain", token.content if token.meta.get("html") is None else "")
+
+
+# --------------------------------------------------------------------------- the processor's HTML
+
+_ALLOWED = {"i": (), "b": (), "em": (), "strong": (), "sup": (), "sub": (), "span": ("style",),
+            "a": ("href",), "div": ("class",)}
+
+
+class _Clean(HTMLParser):
+    """citeproc-js's HTML, kept to the inline tags it makes and written as well-formed XHTML.
+
+    Entries are untrusted (a .bib file is part of the manuscript): any other tag is dropped,
+    a link is kept only to an http(s) or doi address or to an entry, a style only small caps."""
+
+    def __init__(self, link: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.stack: list[str] = []
+        self.link = link
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag not in _ALLOWED:
+            self.stack.append("")
+            return
+        kept = ""
+        if tag == "a":
+            href = attrs.get("href") or ""
+            if not re.match(r"^(https?://|#ref-)", href) or (href.startswith("#") and not self.link):
+                self.stack.append("")
+                return
+            kept = f' href="{escape(href)}"'
+            if href.startswith("#ref-"):
+                kept += ' class="citation-link"'
+        elif tag == "span" and re.fullmatch(r"\s*font-variant:\s*small-caps;?\s*", attrs.get("style") or ""):
+            kept = ' class="small-caps"'
+        elif tag == "div":
+            cls = attrs.get("class") or ""
+            if cls not in ("csl-left-margin", "csl-right-inline", "csl-block", "csl-indent"):
+                self.stack.append("")
+                return
+            tag, kept = "span", f' class="{cls}"'
+        self.stack.append(tag)
+        self.out.append(f"<{tag}{kept}>")
+
+    def handle_endtag(self, tag):
+        if self.stack:
+            name = self.stack.pop()
+            if name:
+                self.out.append(f"</{name}>")
+
+    def handle_data(self, data):
+        self.out.append(escape(data, quote=False))
+
+    def result(self) -> str:
+        while self.stack:
+            name = self.stack.pop()
+            if name:
+                self.out.append(f"</{name}>")
+        return "".join(self.out).strip()
+
+
+def clean(html: str, link: bool = True) -> str:
+    parser = _Clean(link)
+    parser.feed(html)
+    parser.close()
+    return parser.result()
+
+
+def _linked(html: str, key: str) -> str:
+    """A citation linked to its entry: the words before any address it prints (a link holds no link)."""
+    head, sep, tail = html.partition("<a ")
+    lead = re.match(r"^(.*?)([\s,;:(]*)$", head, re.S)
+    words, rest = lead.group(1), lead.group(2)
+    opened = re.findall(r"<(\w+)[^>]*>", words)
+    closed = re.findall(r"</(\w+)>", words)
+    if not text_of(words) or sorted(opened) != sorted(closed):
+        return html
+    return f'<a href="#ref-{escape(key)}" class="citation-link">{words}</a>{rest}{sep}{tail}'
+
+
+def text_of(html: str) -> str:
+    return " ".join(unescape(re.sub(r"<[^>]+>", "", html)).split())
+
+
+# --------------------------------------------------------------------------- sources
+
+@dataclass
+class Source:
+    """One file of entries (or the inline ``references:``), as shown in problems."""
+
+    where: str
+    kind: str  # bibtex, json, yaml, inline
+    text: str = ""
+    lines: dict[str, int] = field(default_factory=dict)  # entry id -> line
+    line: int | None = None  # where the field naming it is
+
+
+def _entry_lines(kind: str, text: str, every: bool = False) -> dict:
+    """Entry id -> its line (``every``: the lines of each entry with that id)."""
+    patterns = {"bibtex": r"^[ \t]*@\w+[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,",
+                "json": r"\"id\"\s*:\s*\"([^\"]+)\"",
+                "yaml": r"^[ \t-]*id:[ \t]*['\"]?([^'\"\s#]+)"}
+    found: dict = {}
+    for match in re.finditer(patterns[kind], text, re.M):
+        line = text.count("\n", 0, match.start(1)) + 1
+        if every:
+            found.setdefault(match.group(1), []).append(line)
+        else:
+            found.setdefault(match.group(1), line)
+    return found
+
+
+def _date(value):
+    """A Pandoc CSL-YAML date (2020, 2020-05-01, a YAML date) as CSL-JSON."""
+    import datetime as dt
+
+    if isinstance(value, dt.date):
+        return {"date-parts": [[value.year, value.month, value.day]]}
+    if isinstance(value, (int, str)):
+        parts = str(value).split("-")
+        if all(p.isdigit() for p in parts) and 1 <= len(parts) <= 3:
+            return {"date-parts": [[int(p) for p in parts]]}
+        return {"raw": str(value)}
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        return {"date-parts": [[v[k] for k in ("year", "month", "day") if k in v] for v in value]}
+    return value
+
+
+_DATES = ("issued", "accessed", "original-date", "event-date", "submitted")
+
+
+def csl_item(item: dict) -> dict:
+    """A CSL-YAML or CSL-JSON item as citeproc-js reads it (ids as text, dates as date-parts)."""
+    out = {str(k): v for k, v in item.items()}
+    out["id"] = str(out.get("id", ""))
+    for name in _DATES:
+        if name in out:
+            out[name] = _date(out[name])
+    return out
+
+
+# --------------------------------------------------------------------------- styles and locales
+
+def vendored_styles() -> list[str]:
+    return sorted(p.stem for p in CSL_DIR.glob("*.csl"))
+
+
+def style_file(name: str, root: Path, source_dir: Path | None) -> Path | None:
+    """A vendored style by name (with or without .csl), or a .csl file of the brief or source/."""
+    bare = name[:-4] if name.endswith(".csl") else name
+    if re.fullmatch(r"[a-z0-9-]+", bare) and (CSL_DIR / f"{bare}.csl").is_file():
+        return CSL_DIR / f"{bare}.csl"
+    if not name.endswith(".csl"):
+        return None
+    for base in (root, source_dir):
+        if base is None:
+            continue
+        path = base / name
+        if _inside(path, base) and path.is_file():
+            return path.resolve()
+    return None
+
+
+def locale_for(language: str) -> str:
+    tag = language.strip()
+    for candidate in (tag, LOCALES.get(tag.split("-")[0].lower(), "")):
+        if candidate and (CSL_DIR / "locales" / f"locales-{candidate}.xml").is_file():
+            return candidate
+    return ""
+
+
+def _inside(path: Path, root: Path) -> bool:
+    from pressroom.manuscript import _inside as inside  # the loader's rule for images and sections
+
+    return inside(path, root)
+
+
+# --------------------------------------------------------------------------- the model
+
+@dataclass
+class Result:
+    """What the loader keeps of a brief's citations: the bibliography's HTML, its entries'
+    words (for the verifier) and every file the rendering was made from."""
+
+    entries: list[tuple[str, str, int]]  # (html, plain text, line in where) in the style's order
+    ids: list[str]
+    title: str
+    inputs: tuple[Path, ...]
+    note_style: bool
+    where: str  # the first bibliography file (or brief.yaml for references: inline)
+    line: int
+
+
+def _walk(tokens):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def _footnote_spans(tokens) -> dict[int, list[Token]]:
+    """Each authored note's tokens (footnote_open .. footnote_close), by its id."""
+    spans: dict[int, list[Token]] = {}
+    current = None
+    for token in tokens:
+        if token.type == "footnote_open":
+            current = token.meta["id"]
+            spans[current] = []
+        if current is not None:
+            spans[current].append(token)
+        if token.type == "footnote_close":
+            current = None
+    return spans
+
+
+def _note_tokens(citation: Token, number: int, line_map) -> list[Token]:
+    """An authored-looking note holding one citation (a note style's citation in the text)."""
+    opened = Token("footnote_open", "", 1)
+    opened.meta = {"id": number, "label": f"cite-{number}"}
+    para = Token("paragraph_open", "p", 1)
+    para.map = line_map
+    inline = Token("inline", "", 0)
+    inline.map, inline.content, inline.children = line_map, citation.content, [citation]
+    return [opened, para, inline, Token("paragraph_close", "p", -1), Token("footnote_close", "", -1)]
+
+
+def _after_punctuation(children: list[Token]) -> list[Token]:
+    """A citation's note mark goes after the punctuation that follows it, with no space before
+    it ("as shown [@key]." gives "as shown.¹"), as Pandoc places it."""
+    out: list[Token] = []
+    pending: list[Token] = []  # note marks waiting for the punctuation after them
+    for child in children:
+        is_mark = child.type == "footnote_ref" and str(child.meta.get("label", "")).startswith("cite-")
+        if is_mark:
+            while out and out[-1].type == "softbreak":
+                out.pop()
+            if out and out[-1].type == "text":
+                out[-1].content = out[-1].content.rstrip()
+            pending.append(child)
+            continue
+        if pending and child.type == "text":
+            match = re.match(r"[.,;:!?]*", child.content)
+            if match.group(0):
+                if out and out[-1].type == "text":
+                    out[-1].content += match.group(0)
+                else:
+                    moved = Token("text", "", 0)
+                    moved.content = match.group(0)
+                    out.append(moved)
+                child.content = child.content[match.end():]
+        out += pending
+        pending = []
+        out.append(child)
+    return out + pending
+
+
+def _renumber(result, note_style: bool) -> list[tuple[Token, bool]]:
+    """Give the section's notes one sequence in reading order, a note style's citations in the
+    text becoming notes of their own; return each citation with whether it is in a note, in
+    the order the reader meets them."""
+    from pressroom.manuscript.markdown import _line
+
+    tokens = result.tokens
+    spans = _footnote_spans(tokens)
+    in_notes = {id(t) for span in spans.values() for t in span}
+    for token in tokens:  # where each citation is, for its problems
+        for child in _walk(token.children or []) if token.type == "inline" else ():
+            if child.type == "citation":
+                child.meta["line"] = _line(token, result.line_offset)
+    order: list[tuple[Token, bool]] = []
+    new_ids: dict[int, int] = {}
+    notes: list[list[Token]] = []
+    for token in tokens:
+        if token.type != "inline" or token.children is None or id(token) in in_notes:
+            continue
+        children = []
+        for child in token.children:
+            if child.type == "footnote_ref" and child.meta["id"] not in new_ids:
+                new_ids[child.meta["id"]] = len(notes)
+                notes.append(spans.get(child.meta["id"], []))
+                order += [(t, True) for t in _walk(notes[-1]) if t.type == "citation"]
+            elif child.type == "citation" and note_style:
+                number = len(notes)
+                notes.append(_note_tokens(child, number, token.map))
+                order.append((child, True))
+                if child.meta["narrative"]:
+                    author = Token("citation_author", "", 0)
+                    author.meta = child.meta
+                    children.append(author)
+                ref = Token("footnote_ref", "", 0)
+                ref.meta = {"id": number, "subId": 0, "label": f"cite-{number}"}
+                children.append(ref)
+                continue
+            elif child.type == "citation":
+                order.append((child, False))
+            children.append(child)
+        token.children = _after_punctuation(children) if note_style else children
+    if not note_style:
+        return order
+    for token in _walk(tokens):  # the authored notes' references and anchors, renumbered
+        if token.type in ("footnote_ref", "footnote_anchor") and token.meta.get("id") in new_ids \
+                and not str(token.meta.get("label", "")).startswith("cite-"):
+            token.meta = {**token.meta, "id": new_ids[token.meta["id"]]}
+    for number, span in enumerate(notes):
+        if span and span[0].type == "footnote_open":
+            span[0].meta = {**span[0].meta, "id": number}
+    body = [t for t in tokens if not t.type.startswith("footnote_block") and id(t) not in in_notes]
+    if notes:
+        body += [Token("footnote_block_open", "", 1), *(t for span in notes for t in span),
+                 Token("footnote_block_close", "", -1)]
+    result.tokens = body
+    result.note_count = len(notes)
+    return order
+
+
+def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str, problems,
+          project=None, slug: str = "", check: bool = False):
+    """Process every citation of a brief's parsed sections; returns (parsed, Result) or
+    (parsed, None) when the brief has no bibliography. Problems go to ``problems``."""
+    from pressroom.manuscript import markdown, reading, safety
+
+    wanted = meta.get("bibliography") or ()
+    references = meta.get("references") or ()
+    if not wanted and not references:
+        return parsed, None  # citations stay as written: issue 20's warning names them
+    source_dir = project.source_dir if project is not None else None
+    inputs: list[Path] = []
+    # the style
+    style_name = str(meta.get("csl") or DEFAULT_STYLE)
+    style = style_file(style_name, root, source_dir)
+    if style is None:
+        guess = difflib.get_close_matches(style_name.removesuffix(".csl"), vendored_styles(), n=3)
+        hint = (f"did you mean {', '.join(guess)}?" if guess else
+                f"use one of {', '.join(vendored_styles())} or the path of a .csl file in the brief's folder")
+        house = os.path.relpath(project.house_file) if project is not None else where
+        problems.error("C806", f"unknown citation style '{style_name}'", hint,
+                       where if "csl" in lines else house, lines.get("csl"))
+        return parsed, None
+    inputs.append(style)
+    inputs += [p for p in (SCRIPT, TOOLS / "package-lock.json") if p.is_file()]  # the processor
+    style_text = style.read_text(encoding="utf-8")
+    klass = re.search(r"<style\b[^>]*\bclass=\"([a-z-]+)\"", style_text)
+    note_style = bool(klass and klass.group(1) == "note")
+    lang = locale_for(language)
+    if not lang:
+        problems.warn("C809", f"no citation locale for language '{language}'; English (en-US) is used",
+                      "vendor locales-<language>.xml in pressroom/manuscript/csl/locales/", where, lines.get("language"))
+        lang = "en-US"
+    locale_files = sorted({CSL_DIR / "locales" / f"locales-{lang}.xml", CSL_DIR / "locales" / "locales-en-US.xml"})
+    inputs += locale_files
+    # the entries
+    sources: list[Source] = []
+    bibtex, items = [], []
+    for name in wanted:
+        path = root / str(name)
+        kind = BIB_TYPES.get(path.suffix.lower())
+        line = lines.get("bibliography")
+        if not _inside(path, root):
+            problems.error("C805", f"bibliography '{name}' is outside the brief's folder",
+                           "copy the file into the brief's folder", where, line)
+            continue
+        if kind is None:
+            problems.error("C805", f"bibliography '{name}' is not a .bib, .json or .yaml file",
+                           "export BibTeX, BibLaTeX or CSL JSON from your reference manager", where, line)
+            continue
+        if not path.is_file():
+            problems.error("C805", f"bibliography '{name}' not found", f"put the file at "
+                           f"{os.path.relpath(path)} or fix the name", where, line)
+            continue
+        text = reading.read_text(path, os.path.relpath(path), problems, safety.MAX_FILE_BYTES)
+        if text is None:
+            continue
+        inputs.append(path.resolve())
+        source = Source(os.path.relpath(path), kind, text, _entry_lines(kind, text))
+        sources.append(source)
+        if kind == "bibtex":
+            bibtex.append({"source": source.where, "text": text})
+            continue
+        loaded = _load_entries(source, problems)
+        items += [{"source": source.where, "item": csl_item(i)} for i in loaded]
+    if references:
+        if not isinstance(references, (list, tuple)) or not all(isinstance(r, dict) for r in references):
+            problems.error("M202", "'references' must be a list of entries, each with an id",
+                           "write one '- id: key' with its fields per entry", where, lines.get("references"))
+        else:
+            inline = Source(where, "inline", line=lines.get("references"))
+            sources.append(inline)
+            items += [{"source": where, "item": csl_item(i)} for i in references]
+    nocite = [str(k).lstrip("@") for k in (meta.get("nocite") or ())]
+    # the citations, in reading order, each with its note
+    parsed = list(parsed)
+    clusters, tokens = [], []
+    note_offset = 0
+    renumbered = []
+    for index, sid, path, result, _ in parsed:
+        order = _renumber(result, note_style)
+        renumbered.append((index, sid, path, result, note_offset))
+        notes_of = _note_numbers(result, note_offset)
+        for token, in_note in order:
+            number = notes_of.get(id(token), 0) if in_note else 0
+            cid = f"c{len(clusters) + 1}"
+            items_of = [dict(i) for i in token.meta["items"]]
+            if token.meta["narrative"] and not note_style:
+                items_of[0]["suppress-author"] = True
+            clusters.append({"id": cid, "noteIndex": number, "items": items_of,
+                             "narrative": token.meta["narrative"]})
+            tokens.append((cid, token, path, result))
+        note_offset += result.note_count
+    parsed = renumbered
+    request = {"style": style_text, "lang": lang,
+               "locales": {p.stem.removeprefix("locales-"): p.read_text(encoding="utf-8") for p in locale_files},
+               "bibtex": bibtex, "items": items, "clusters": clusters, "nocite": nocite}
+    answer = run(request, project, slug, problems, where)
+    if answer is None:
+        return parsed, None
+    by_where = {s.where: s for s in sources}
+    _report_entries(answer, by_where, problems)
+    known = answer["items"]
+    bib_ids = [b["id"] for b in answer["bibliography"]]
+    for cid, token, path, result in tokens:
+        missing = [i["id"] for i in token.meta["items"] if i["id"] not in known]
+        for key in missing:
+            guess = difflib.get_close_matches(key, sorted(known), n=3)
+            hint = f"did you mean {', '.join('@' + g for g in guess)}?" if guess else \
+                "add the entry to the bibliography or fix the key"
+            problems.error("C801", f"citation key '@{key}' is not in the bibliography", hint,
+                           os.path.relpath(path), _token_line(token, result))
+        html = answer["citations"].get(cid, "")
+        if token.meta["narrative"]:
+            author = clean(answer["authors"].get(cid, ""), link=False)
+            if "NO_PRINTED_FORM" in author:  # a numeric style names no author: the number alone
+                author = ""
+            token.meta["author"] = author
+            if not note_style and author:
+                html = f"{author} {html}"
+        html = clean(html, link=bool(bib_ids))
+        first = token.meta["items"][0]["id"]
+        if first in bib_ids:
+            html = _linked(html, first)
+        token.meta["html"] = f'<span class="citation" data-cites="{escape(" ".join(i["id"] for i in token.meta["items"]))}">{html}</span>'
+        token.meta["plain"] = text_of(html)
+        token.meta["target"] = "references"
+    if check:
+        cited = {i["id"] for c in clusters for i in c["items"]}
+        for entry in answer["entries"]:
+            if entry["id"] not in cited and entry["id"] not in nocite and "*" not in nocite:
+                source = by_where.get(entry["source"])
+                problems.warn("C807", f"entry '{entry['id']}' is never cited",
+                              f"cite it with [@{entry['id']}], add it to nocite, or remove it",
+                              entry["source"], (source.lines.get(entry["id"]) if source else None) or (source.line if source else None))
+    for _, _, _, result, note_offset in parsed:
+        markdown.recollect(result, note_offset)
+    first = sources[0] if sources else Source(where, "inline", line=lines.get("bibliography"))
+    entries = []
+    for b in answer["bibliography"]:
+        html = clean(b["html"])
+        entries.append((html, text_of(html), first.lines.get(b["id"]) or first.line or 0))
+    title = str(meta.get("bibliography_title") or DEFAULT_TITLE)
+    return parsed, Result(entries, bib_ids, title, tuple(inputs), note_style, first.where,
+                          first.line or 0)
+
+
+def _token_line(token: Token, result) -> int:
+    return token.meta.get("line") or result.line_offset + 1
+
+
+def _note_numbers(result, note_offset: int) -> dict[int, int]:
+    """id(citation token) -> the number of the note it is in (after renumbering)."""
+    numbers, current = {}, None
+    for token in result.tokens:
+        if token.type == "footnote_open":
+            current = note_offset + token.meta["id"] + 1
+        elif token.type == "footnote_close":
+            current = None
+        elif current is not None and token.children:
+            for child in _walk(token.children):
+                if child.type == "citation":
+                    numbers[id(child)] = current
+    return numbers
+
+
+def _load_entries(source: Source, problems) -> list[dict]:
+    import yaml
+
+    try:
+        data = json.loads(source.text) if source.kind == "json" else yaml.safe_load(source.text)
+    except json.JSONDecodeError as error:
+        problems.error("C803", f"the CSL JSON cannot be read: {error.msg}",
+                       "export it again as CSL JSON", source.where, error.lineno)
+        return []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problems.error("C803", f"the CSL YAML cannot be read: {getattr(error, 'problem', None) or error}",
+                       "fix the YAML at that line", source.where, mark.line + 1 if mark else None)
+        return []
+    if isinstance(data, dict) and isinstance(data.get("references"), list):
+        data = data["references"]
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list) or not all(isinstance(i, dict) and "id" in i for i in data):
+        problems.error("C803", "the file is not a list of CSL entries, each with an id",
+                       "export CSL JSON (or CSL YAML) from your reference manager", source.where, 1)
+        return []
+    return data
+
+
+def _report_entries(answer: dict, sources: dict[str, Source], problems) -> None:
+    for bad in answer["bad"]:
+        source = sources.get(bad["source"])
+        line = bad.get("line")
+        key = None
+        if source and line:  # name the entry the parser was reading: the last one begun above
+            begun = [(n, k) for k, n in source.lines.items() if n <= line]
+            if begun:
+                line, key = max(begun)
+        what = f"entry '{key}' is malformed" if key else "the BibTeX cannot be read"
+        problems.error("C803", f"{what}: {bad['message'][:120]}",
+                       "check its braces, quotes and commas (one field per line helps)",
+                       bad["source"], line)
+    seen: dict[str, str] = {}
+    count: dict[tuple[str, str], int] = {}
+    for entry in answer["entries"]:
+        key, where = entry["id"], entry["source"]
+        source = sources.get(where)
+        nth = count[(key, where)] = count.get((key, where), -1) + 1
+        found = _entry_lines(source.kind, source.text, every=True).get(key, []) if source and source.text else []
+        line = (found[nth] if nth < len(found) else None) or (source.line if source else None)
+        if key in seen:
+            problems.error("C802", f"entry '{key}' is defined twice (first in {seen[key]})",
+                           "keep one of them, or give this one its own key", where, line)
+            continue
+        seen[key] = where
+        item = answer["items"].get(key, {})
+        kind = item.get("type", "")
+        lacking = [need.replace("|", " or ") for need in NEEDS.get(kind, ())
+                   if not any(item.get(n) for n in need.split("|"))]
+        if lacking:
+            problems.warn("C804", f"entry '{key}' ({kind}) has no {', '.join(lacking)}",
+                          "add the field, or the citation prints without it", where, line)
+
+
+# --------------------------------------------------------------------------- running citeproc-js
+
+def _versions() -> str:
+    lock = TOOLS / "package-lock.json"
+    h = hashlib.sha256(SCRIPT.read_bytes())
+    if lock.is_file():
+        h.update(lock.read_bytes())
+    return h.hexdigest()
+
+
+def request_key(request: dict) -> str:
+    text = json.dumps(request, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256((_versions() + text).encode("utf-8")).hexdigest()
+
+
+def run(request: dict, project, slug: str, problems, where: str) -> dict | None:
+    """citeproc-js's answer to the request: from build/.citations/ when the same request was
+    answered before, else from one Node.js process."""
+    key = request_key(request)
+    cache = project.build_dir / ".citations" / f"{slug or 'brief'}.json" if project is not None else None
+    if cache is not None:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if stored.get("key") == key:
+                return stored["result"]
+        except (OSError, ValueError, AttributeError):
+            pass
+    node = shutil.which("node")
+    if node is None or not (TOOLS / "node_modules" / "citeproc").is_dir():
+        problems.error("B801", "the citation processor (citeproc-js on Node.js) is not installed",
+                       "run scripts/bootstrap", where)
+        return None
+    done = subprocess.run([node, str(SCRIPT), str(TOOLS)], input=json.dumps(request).encode("utf-8"),
+                          capture_output=True, env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": ""})
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+        problems.error("B801", f"the citation processor failed: {' '.join(why)[:160]}",
+                       "check the style file; run with --debug for details", where)
+        return None
+    result = json.loads(done.stdout)
+    if cache is not None:
+        from pressroom.execution.writers import write_file
+
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            write_file(cache, json.dumps({"key": key, "result": result}).encode("utf-8"))
+        except OSError:
+            pass  # a cache that cannot be written costs time, never the build
+    return result
+
+
+# --------------------------------------------------------------------------- the bibliography section
+
+def section_html(result: Result, sid: str, mode: str) -> str:
+    """The bibliography: a heading and a list, one item per entry, each with its anchor."""
+    epub = mode == "xhtml"
+    items = []
+    for (html, _, _), key in zip(result.entries, result.ids):
+        attrs = f' id="ref-{escape(key)}" class="csl-entry"'
+        if epub:  # role="doc-biblioentry" is deprecated in DPUB-ARIA 1.1; EPUBCheck warns on it
+            attrs += ' epub:type="biblioentry"'
+        items.append(f"<li{attrs}>{html}</li>")
+    return (f'<h2 id="{sid}-title">{escape(result.title)}</h2>\n'
+            f'<ul class="references">\n' + "\n".join(items) + "\n</ul>\n")
