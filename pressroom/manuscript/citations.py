@@ -591,9 +591,10 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
     clusters, tokens = [], []
     note_offset = 0
     renumbered = []
-    for index, sid, path, result, _ in parsed:
+    for section in parsed:
+        path, result = section.path, section.parsed
         order = _renumber(result, note_style)
-        renumbered.append((index, sid, path, result, note_offset))
+        renumbered.append(section._replace(note_offset=note_offset))  # its notes, citations included
         notes_of = _note_numbers(result, note_offset)
         for token, in_note in order:
             number = notes_of.get(id(token), 0) if in_note else 0
@@ -647,7 +648,8 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
                 problems.warn("C807", f"entry '{entry['id']}' is never cited",
                               f"cite it with [@{entry['id']}], add it to nocite, or remove it",
                               entry["source"], (source.lines.get(entry["id"]) if source else None) or (source.line if source else None))
-    for _, _, _, result, note_offset in parsed:
+    for section in parsed:
+        result, note_offset = section.parsed, section.note_offset
         markdown.recollect(result, note_offset)
     first = sources[0] if sources else Source(where, "inline", line=lines.get("bibliography"))
     entries = []
