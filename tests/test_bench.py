@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIRST, ROOT
-from devtools import bench
+from devtools import bench, benchreport
 from pressroom import manuscript
 from pressroom.manuscript import Project
 
@@ -72,7 +72,7 @@ def test_the_readme_section_is_replaced_not_repeated(tmp_path):
     bench.update_readme(readme, "first table")
     bench.update_readme(readme, "second table")
     text = readme.read_text()
-    assert text.count("## Performance") == 1 and text.count(bench.README_BEGIN) == 1
+    assert text.count("## Performance") == 1 and text.count(benchreport.README_BEGIN) == 1
     assert "second table" in text and "first table" not in text
     assert text.startswith("# Project\n\n## Quick start\n\nrun it\n")
 
@@ -81,7 +81,7 @@ def test_targets_compare_against_the_baseline_of_the_same_run():
     measures = {name: {"median": 1.0, "peak_mib": 100.0} for name in bench.WHOLE + bench.WARM}
     measures["full"]["median"] = 1.3  # over 1.25 x bare
     measures["noop"]["median"] = 0.1
-    checked = {t["target"]: t for t in bench.targets({"x1": {"times": 1, "measures": measures}})}
+    checked = {t["target"]: t for t in benchreport.targets({"x1": {"times": 1, "measures": measures}})}
     assert not checked["full build ×1"]["met"] and abs(checked["full build ×1"]["value"] - 1.3) < 1e-9
     assert checked["PDF only ×1"]["met"] and checked["no-op rebuild (s) ×1"]["met"]
 

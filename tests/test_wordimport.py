@@ -338,7 +338,7 @@ def test_invoke_import_prints_the_report_and_refuses_in_one_line(manuscripts, tm
     assert "created source/lost/" in done.stdout
     report = (root / "source" / "lost" / wordimport.REPORT).read_text(encoding="utf-8")
     for line in done.stderr.strip().split("\n"):
-        assert re.match(r"^warning: source/lost/\S+:\d+: .+ \[C70\d\]$", line), line
+        assert re.match(r"^source/lost/\S+:\d+: warning: .+ \[C70\d\]$", line), line
         assert line.removeprefix("warning: ").split("; see ")[0] in report
     (tmp_path / "bad.docx").write_text("not Word")
     refused = _invoke(root, "import", str(tmp_path / "bad.docx"))
@@ -355,6 +355,8 @@ def test_list_markers_pypdf_gives_apart_do_not_split_a_paragraph():
 
     page = "the agreement\n• \n◦ \n1. \n1. Source 1: an interview.\n12. A line\n"
     assert verify._without_list_markers(page) == "the agreement\n\n\n\n1. Source 1: an interview.\n12. A line\n"
+    wrapped = "doi: 10.1177/187936651\n9850712.\n"  # a DOI's digits wrapped to a line of their own
+    assert verify._without_list_markers(wrapped) == wrapped
 
 
 @pytest.mark.parametrize("text", [

@@ -114,7 +114,9 @@ def _strip_furniture(brief: Brief, pages: list[str]) -> list[str]:
     return out
 
 
-_MARKER_LINE = re.compile(r"^[ \t]*(?:\d{1,9}[.)]|[•◦▪‣–-])[ \t]*$", re.M)
+#: A list marker alone on a line, as pypdf gives them: "1. " (with the space the marker's content
+#: ends in: a wrapped line of digits, "9850712." of a DOI, has none) or a bullet.
+_MARKER_LINE = re.compile(r"^[ \t]*(?:\d{1,9}[.)][ \t]+|[•◦▪‣–-][ \t]*)$", re.M)
 
 
 def _without_list_markers(text: str) -> str:

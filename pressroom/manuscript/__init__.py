@@ -285,7 +285,7 @@ def _load_single(path: Path, house: dict, problems: Collector, options: dict | N
         return None
     slug = markdown.slugify(path.stem)
     metadata = build_metadata(data, lines, where, house, slug, problems, FIELD_NAMES)
-    sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata))
+    sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata), _cites(metadata))
     sections, cited = _cite(path.parent, slug, data, lines, where, house, metadata, sections,
                             problems, options or {})
     if metadata is None or sections is None:
@@ -345,7 +345,7 @@ def _load_folder(folder: Path, house: dict, problems: Collector, options: dict |
                                shown(path))
                 return None
             files.append((path, body, 0))
-    sections = _sections(folder, files, problems, _draft(metadata))
+    sections = _sections(folder, files, problems, _draft(metadata), _cites(metadata))
     sections, cited = _cite(folder, slug, data, lines, where, house, metadata, sections, problems,
                             options or {})
     if metadata is None or sections is None:
@@ -397,7 +397,13 @@ def _draft(metadata: Metadata | None) -> bool:
     return metadata is None or metadata.status != "final"
 
 
-def _sections(root: Path, files, problems: Collector, draft: bool = False):
+def _cites(metadata: Metadata | None) -> bool:
+    """Whether the brief's citations are rendered (it has a bibliography): then ``[@key]`` is
+    not literal markup."""
+    return metadata is not None and bool(metadata.bibliography or metadata.references)
+
+
+def _sections(root: Path, files, problems: Collector, draft: bool = False, cites: bool = False):
     """Parse every section file; report its problems; resolve its images inside the brief's folder.
 
     In a draft a remote image is a placeholder (``REMOTE``), with a warning; in a final, an error."""
@@ -428,7 +434,7 @@ def _sections(root: Path, files, problems: Collector, draft: bool = False):
             problems.warn("C307", f"attribute {attr} is not allowed and was dropped",
                           "use one of the classes " + ", ".join(sorted(markdown.ALLOWED_CLASSES)),
                           where, line)
-        literal_markup(result, where, problems)
+        literal_markup(result, where, problems, bibliography=cites)
         for what, line in result.dropped_html:
             problems.warn("C701", f"HTML dropped: {what}", "only the HTML listed in the README "
                           "(Writing a brief) is kept; remove the rest", where, line)

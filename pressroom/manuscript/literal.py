@@ -94,8 +94,10 @@ def find_plain(text: str) -> list[tuple[str, str, str]]:
 
 
 def _texts(children: list[Token]):
+    """The tokens printed as their source text: text, and a citation (issue 17) while the brief
+    has no bibliography to render it from."""
     for child in children:
-        if child.type == "text":
+        if child.type in ("text", "citation"):
             yield child
         elif child.children:
             yield from _texts(child.children)
