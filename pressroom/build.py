@@ -118,11 +118,14 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
             with inputs.recording() as files:
                 prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project))
             used["epub"] = files
+        web = tree
+        if "html" in formats:  # its fonts subset while the PDF is laid out from the whole ones
+            web = _rendering(brief, "HTML", lambda: html.lean(brief, project, tree))
         starts = _rendering(brief, "PDF", screen.starts)
         stats["pdf"] = screen.page_count
         press = job(pdf.submit(brief, tree, base, profile="print")) if "pdf-print" in formats else None
         if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
-            outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, tree, starts))
+            outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, web, starts))
             used["html"] = used["pdf"] = used["pdf-print"] = common
         if "epub" in formats:
             with inputs.recording() as files:

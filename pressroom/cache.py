@@ -41,7 +41,10 @@ RACY_NS = 1_000_000_000  # a file modified less than this before it was hashed i
 #: Libraries whose version changes an edition; "*" applies to every edition. WeasyPrint's
 #: layout gives every edition its page numbers, so its stack counts for all of them.
 LIBRARIES = {"*": ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML",
-                   "weasyprint", "pydyf", "tinycss2", "fonttools")}
+                   "weasyprint", "pydyf", "tinycss2", "fonttools"),
+             # the reading editions' subset fonts: WOFF2, and the styling that picks their faces
+             "epub": ("brotli", "cssselect2", "tinyhtml5", "pillow"),
+             "html": ("brotli", "cssselect2", "tinyhtml5")}
 
 
 def digest(path: Path) -> str | None:

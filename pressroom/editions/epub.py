@@ -97,17 +97,21 @@ def _paginated(brief: Brief, project: Project, docs: dict[str, str],
     docs = dict(zip(names, pages.insert(list(docs.values()), markers, pages.xhtml_marker)))
     page_list = [{"label": str(m.number), "href": f"{names[m.document]}#page-{m.number}"}
                  for m in markers]
-    docs["nav.xhtml"] = templates.render(
+    docs["nav.xhtml"] = _nav(brief, project, page_list)
+    return docs
+
+
+def _nav(brief: Brief, project: Project, page_list: list[dict]) -> str:
+    return templates.render(
         project.layouts_dir, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief),
         page_list=page_list, first_section=f"{brief.sections[0].id}.xhtml",
         **context(brief, "epub", project))
-    return docs
 
 
 @dataclass(frozen=True)
 class Prepared:
     """An EPUB made but for the PDF's page numbers: its documents without page breaks, and its
-    other files (stylesheets, fonts, images, the cover image), fonts already compressed."""
+    other files (stylesheets, fonts subset and compressed, images, the cover image)."""
 
     brief: Brief
     project: Project
@@ -126,10 +130,22 @@ def prepare(brief: Brief, project: Project) -> Prepared:
     files[COVER_IMAGE] = cover_image.render(brief, project.styles_dir / "fonts")
     for image in brief.images:
         files[image.target] = image.source
+    docs = _documents(brief, project)
+    files = _lean(brief, project, files, docs)
     for name, value in files.items():
         if isinstance(value, Path):  # kept per process (epubzip.py): packing finds them done
             epubzip.compressed(value, _level(name))
-    return Prepared(brief, project, _documents(brief, project), files)
+    return Prepared(brief, project, docs, files)
+
+
+def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str]) -> Files:
+    """The fonts cut down to what the book draws, WOFF2 (see :mod:`pressroom.fontsubset`); the
+    navigation document as it will be, with a page list (its numbers are not known yet)."""
+    from .. import fontsubset
+
+    sample = [{"label": "1234567890", "href": "cover.xhtml"}]
+    documents = {**docs, "nav.xhtml": _nav(brief, project, sample)}
+    return fontsubset.lean(files, documents, project.build_dir / fontsubset.CACHE, web=False)
 
 
 def finish(prepared: Prepared, starts: list[pages.PageStart] = ()) -> bytes:

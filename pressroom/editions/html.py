@@ -79,6 +79,20 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
+def lean(brief: Brief, project: Project, files: Files) -> Files:
+    """The tree as readers get it: its fonts cut down to what its pages draw, as WOFF2 with
+    ``font-display: swap`` (see :mod:`pressroom.fontsubset`). A build makes it while the PDF is
+    laid out from the tree with the whole faces."""
+    from .. import fontsubset
+
+    documents = {name: read(value).decode("utf-8") for name, value in files.items()
+                 if name.endswith(".html")}
+    if "index.html" in documents:  # the page breaks to come show their number in the margin
+        documents["index.html"] = documents["index.html"].replace(
+            "</body>", pages.html_marker(1234567890) + "</body>", 1)
+    return fontsubset.lean(files, documents, project.build_dir / fontsubset.CACHE)
+
+
 def tree(brief: Brief, project: Project, profiles=tuple(PROFILES)) -> Files:
     """Every file of ``build/<slug>/``: the web page, ``print.html`` (the screen PDF's page, whose
     layout also numbers the pages of the reading editions) and the page of each other profile
