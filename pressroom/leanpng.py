@@ -13,6 +13,7 @@ dithering, no clock, fixed settings.
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 MAX_DIFFERENCE = 8  # the largest change of any channel of any pixel, of 255
 MEAN_DIFFERENCE = 0.25  # the mean change per pixel, of 255
@@ -36,6 +37,15 @@ def smallest(image) -> bytes:
         if biggest <= MAX_DIFFERENCE and mean <= MEAN_DIFFERENCE:
             candidates.append(_png(indexed))
     return min(candidates, key=len)
+
+
+def shrink(path: Path) -> tuple[int, int]:
+    """Rewrite a PNG file as :func:`smallest`; its size before and after."""
+    data = path.read_bytes()
+    lean = smallest(data)
+    if len(lean) < len(data):
+        path.write_bytes(lean)
+    return len(data), min(len(lean), len(data))
 
 
 def difference(a: bytes, b: bytes) -> tuple[int, float]:

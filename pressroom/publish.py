@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, catalogue, citation, gate, release, stability
+from . import __version__, catalogue, citation, gate, leanpng, release, stability
 from .build import output_paths
 from .editions.html import PROFILES as PAGE_PROFILES
 from .gitinfo import revision
@@ -46,7 +46,8 @@ class Release:
 
 
 def thumbnail(pdf: bytes, where: str) -> bytes:
-    """Page 1 of the PDF as a PNG, the longer side THUMBNAIL_PIXELS (pdftoppm, poppler-utils)."""
+    """Page 1 of the PDF as a PNG, the longer side THUMBNAIL_PIXELS (pdftoppm, poppler-utils),
+    in 256 colours where that looks the same (leanpng.py)."""
     with tempfile.TemporaryDirectory(prefix="pressroom-cover-") as tmp:
         source, target = Path(tmp, "in.pdf"), Path(tmp, "cover")
         source.write_bytes(pdf)
@@ -54,7 +55,7 @@ def thumbnail(pdf: bytes, where: str) -> bytes:
             subprocess.run(["pdftoppm", "-png", "-f", "1", "-l", "1", "-singlefile",
                             "-scale-to", str(THUMBNAIL_PIXELS), str(source), str(target)],
                            check=True, capture_output=True, timeout=120)
-            return target.with_suffix(".png").read_bytes()
+            return leanpng.smallest(target.with_suffix(".png").read_bytes())
         except (OSError, subprocess.SubprocessError) as exc:
             raise PublishError(Problem("R605", f"the cover thumbnail could not be made: {exc}",
                                        "install poppler-utils (scripts/bootstrap does)", where)) from exc

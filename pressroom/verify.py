@@ -316,6 +316,8 @@ def verify_epub(brief: Brief, data: bytes, epubcheck: bool = False,
     if landmarks is None:
         problems += bad("the navigation document has no landmarks")
     stream, headings = read_markup([docs[h] for h in spine if h != nav_item.get("href")])
+    files = {n[len(base):]: archive.read(n) for n in names if n.startswith(base) and not n.endswith("/")}
+    problems += check_glyphs(files, docs, "EPUB", where)
     problems += check_headings(brief, headings, "EPUB")
     problems += check_sequence(brief, stream, "EPUB", flow_blocks(brief))
     if epubcheck and path is not None:
@@ -364,4 +366,23 @@ def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
             problems += verify_epub(brief, path.read_bytes(), epubcheck=epubcheck, path=path)
         else:
             problems += verify_html(brief, path.read_text(encoding="utf-8"))
+            files = {p.relative_to(path.parent).as_posix(): p for p in sorted(path.parent.rglob("*"))
+                     if p.is_file()}
+            pages = {name: value.read_text(encoding="utf-8") for name, value in files.items()
+                     if name.endswith(".html") and "/" not in name}
+            problems += check_glyphs(files, pages, "HTML edition", brief.sources[0].as_posix())
+    return problems
+
+
+def check_glyphs(files: dict, documents: dict[str, str], edition: str, where: str) -> list[Problem]:
+    """The reading editions' glyph check: every character of the documents is drawn by one of the
+    edition's own fonts, the subsets it carries (fontsubset.py), not by a reader's fallback."""
+    from .fontsubset import missing
+
+    problems = []
+    for family, chars in sorted(missing(files, documents).items()):
+        codes = ", ".join(f"U+{ord(c):04X} {c}" for c in sorted(chars))
+        problems.append(Problem("F110", f"the {edition}'s {family} has no glyph for {codes}",
+                                "rebuild it (invoke build --force); if the face lacks the character, "
+                                "add a fallback face with that script to styles/fonts.css", where))
     return problems
