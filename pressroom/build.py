@@ -116,17 +116,19 @@ def render(brief: Brief, project: Project, formats=EDITIONS,
         screen = job(pdf.submit(brief, tree, base, pdf="pdf" in formats))
         if "epub" in formats:  # all but the page numbers, while the PDF is laid out
             with inputs.recording() as files:
-                prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project))
+                prepared = _rendering(brief, "EPUB", lambda: epub.prepare(brief, project, tree))
             used["epub"] = files
-        web = tree
+        web, book, fonts = tree, prepared.docs if "epub" in formats else None, set()
         if "html" in formats:  # its fonts subset while the PDF is laid out from the whole ones
-            web = _rendering(brief, "HTML", lambda: html.lean(brief, project, tree))
+            with inputs.recording() as fonts:  # the EPUB's layouts count for its characters
+                web = _rendering(brief, "HTML", lambda: html.lean(brief, project, tree, book))
         starts = _rendering(brief, "PDF", screen.starts)
         stats["pdf"] = screen.page_count
         press = job(pdf.submit(brief, tree, base, profile="print")) if "pdf-print" in formats else None
         if {"html", "pdf", "pdf-print"} & set(formats):  # print.html beside the PDF reproduces it
             outputs["html"] = _rendering(brief, "HTML", lambda: html.paginate(brief, web, starts))
-            used["html"] = used["pdf"] = used["pdf-print"] = common
+            used["pdf"] = used["pdf-print"] = common
+            used["html"] = common | fonts
         if "epub" in formats:
             with inputs.recording() as files:
                 outputs["epub"] = _rendering(brief, "EPUB", lambda: epub.finish(prepared, starts))

@@ -359,26 +359,31 @@ class Usage:
         elif transform == "lowercase":
             text += text.lower()
         key = (tuple(style["family"]), style["weight"], style["style"])
-        stack = self._memo.get(key)
-        if stack is None:
-            stack = self._memo[key] = self._stack(*key)
+        entry = self._memo.get(key)
+        if entry is None:
+            entry = self._memo[key] = (self._stack(*key), {})
+        stack, decided = entry
         if not stack:
             return  # a generic or unknown family: the reader's own fonts
-        for char in set(text):
-            if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
-                continue
-            for face in stack:
-                if face is None:
-                    self.uncovered.setdefault(stack[0].family, set()).add(char)
-                    break
-                if ord(char) in self.cmaps[face.url]:
-                    chars = self.chars.setdefault(face, set())
-                    if not chars:
-                        chars.update(c for c in SPACES + HYPHENS if ord(c) in self.cmaps[face.url])
-                    chars.add(char)
-                    break
-            else:
-                self.uncovered.setdefault(stack[0].family, set()).add(char)
+        for char in set(text).difference(decided):
+            decided[char] = face = self._choose(stack, char)
+            if face is not None:
+                chars = self.chars.setdefault(face, set())
+                if not chars:
+                    chars.update(c for c in SPACES + HYPHENS if ord(c) in self.cmaps[face.url])
+                chars.add(char)
+
+    def _choose(self, stack: list, char: str) -> Face | None:
+        """The face that draws a character: the first of the stack that has it."""
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            return None
+        for face in stack:
+            if face is None:
+                break
+            if ord(char) in self.cmaps[face.url]:
+                return face
+        self.uncovered.setdefault(stack[0].family, set()).add(char)
+        return None
 
     def _stack(self, families: tuple, weight: int, style: str) -> list:
         """The vendored faces a text falls back through; None where a generic family takes over."""
@@ -406,21 +411,51 @@ def _inherited(style: dict) -> dict:
 
 
 def _document(name: str, text: str):
+    """The element tree of a document: XHTML as XML; HTML as XML too when it is well-formed (the
+    layouts write it so; ten times faster), else as a browser parses it (tinyhtml5)."""
     if name.endswith(".xhtml"):
         return ET.fromstring(text.encode("utf-8"))
-    import tinyhtml5
+    try:
+        return ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError:
+        import tinyhtml5
 
-    return tinyhtml5.parse(text)
+        return tinyhtml5.parse(text)
 
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
+_usages: dict[str, Usage] = {}  # the last few, by what they were made from (see usage)
+
+
 def usage(documents: dict[str, str], files: Files, all_faces: list[Face],
           cmaps: dict[str, frozenset[int]]) -> Usage:
     """Style each document with the stylesheets it links (found in ``files``) and note which
-    face draws each character of its text and of what its stylesheets generate."""
+    face draws each character of its text and of what its stylesheets generate. The answer is
+    kept for the same documents, stylesheets and fonts (each reading edition asks about both)."""
+    h = hashlib.sha256(str(VERSION).encode())
+    for name in sorted(documents):
+        h.update(name.encode() + b"\0" + documents[name].encode("utf-8", "surrogatepass") + b"\0")
+    for name in sorted(n for n in files if n.endswith(".css")):
+        h.update(name.encode() + b"\0" + read(files[name]) + b"\0")
+    for face in all_faces:
+        h.update(f"{face!r}{hash(cmaps[face.url])}".encode())  # a cmap: the same frozenset per process
+    key = h.hexdigest()
+    with _lock:
+        if key in _usages:
+            return _usages[key]
+    found = _usage(documents, files, all_faces, cmaps)
+    with _lock:
+        if len(_usages) >= 8:
+            _usages.pop(next(iter(_usages)))
+        _usages[key] = found
+    return found
+
+
+def _usage(documents: dict[str, str], files: Files, all_faces: list[Face],
+           cmaps: dict[str, frozenset[int]]) -> Usage:
     import cssselect2
 
     found = Usage(all_faces, cmaps)
@@ -631,23 +666,39 @@ def _sheet_faces(files: Files, sheet: str) -> tuple[str, list[Face], dict[str, s
 
 
 def lean(files: Files, documents: dict[str, str], cache_dir: Path | None = None,
-         web: bool = True, sheet: str = FONTS_SHEET) -> Files:
+         web: bool = True, sheet: str = FONTS_SHEET, others=()) -> Files:
     """An edition's files with its fonts subset to what ``documents`` draw, as WOFF2, and
-    ``sheet`` rewritten to name them (``font-display: swap`` on the web); unused faces gone."""
+    ``sheet`` rewritten to name them (``font-display: swap`` on the web); unused faces gone.
+
+    ``others``: the ``(files, documents)`` of the brief's other reading editions. A face this
+    edition uses holds what every edition draws with it: one subset per face and brief serves
+    the EPUB and the web page alike (subsetting is most of the cost), and an edition's bytes
+    do not depend on which editions a build makes."""
     if sheet not in files:
         return files
     css, all_faces, where = _sheet_faces(files, sheet)
     cmaps = {f.url: _cmap_of(files[where[f.url]]) for f in all_faces}
     used = usage(documents, files, all_faces, cmaps)
+    chars = {face: set(found) for face, found in used.chars.items()}
+    features = set(used.features)
+    for other_files, other_documents in others:
+        if sheet not in other_files:
+            continue
+        _, other_faces, other_where = _sheet_faces(other_files, sheet)
+        other = usage(other_documents, other_files, other_faces,
+                      {f.url: _cmap_of(other_files[other_where[f.url]]) for f in other_faces})
+        features |= other.features
+        for face, found in other.chars.items():
+            if face in chars:
+                chars[face] |= found
     out = {name: value for name, value in files.items() if name not in where.values()}
     for face in all_faces:
-        chars = used.chars.get(face)
-        if not chars:
+        if not chars.get(face):
             css = css.replace(face.rule, "", 1)
             continue
         url = re.sub(r"\.(ttf|otf|woff2?)$", "", face.url, flags=re.I) + ".woff2"
         out[posixpath.normpath(posixpath.join(posixpath.dirname(sheet), url))] = subset(
-            files[where[face.url]], chars, used.features, cache_dir)
+            files[where[face.url]], chars[face], features, cache_dir)
         rule = face.rule.replace(face.url, url, 1)
         if web and "font-display" not in rule:
             rule = rule[:rule.rindex("}")].rstrip() + " font-display: swap; }"

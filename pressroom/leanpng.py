@@ -12,6 +12,7 @@ dithering, no clock, fixed settings.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -20,7 +21,8 @@ MEAN_DIFFERENCE = 0.25  # the mean change per pixel, of 255
 
 
 def smallest(image) -> bytes:
-    """The smallest faithful PNG of ``image`` (a Pillow image, or PNG bytes)."""
+    """The smallest faithful PNG of ``image`` (a Pillow image, or PNG bytes): 256 colours when
+    they are that close (always far smaller then), else full colour. Kept per process."""
     from PIL import Image
 
     if isinstance(image, (bytes, bytearray)):
@@ -29,14 +31,25 @@ def smallest(image) -> bytes:
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info
                               else "RGB")
-    candidates = [_png(image)]
+    key = hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
+    if key in _made:
+        return _made[key]
+    data = None
     if image.mode == "RGB":
         indexed = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE,
                                  dither=Image.Dither.NONE)
         biggest, mean = _measure(image, indexed.convert("RGB"))
         if biggest <= MAX_DIFFERENCE and mean <= MEAN_DIFFERENCE:
-            candidates.append(_png(indexed))
-    return min(candidates, key=len)
+            data = _png(indexed)
+    if data is None:
+        data = _png(image)
+    if len(_made) >= 8:
+        _made.pop(next(iter(_made)))
+    _made[key] = data
+    return data
+
+
+_made: dict[str, bytes] = {}
 
 
 def shrink(path: Path) -> tuple[int, int]:

@@ -119,9 +119,10 @@ class Prepared:
     files: dict
 
 
-def prepare(brief: Brief, project: Project) -> Prepared:
+def prepare(brief: Brief, project: Project, tree: Files | None = None) -> Prepared:
     """All of the EPUB that does not depend on the PDF's layout: a build makes it while the PDF
-    is laid out, and :func:`finish` adds the page numbers."""
+    is laid out, and :func:`finish` adds the page numbers. ``tree``: the HTML edition's, if
+    made already (its pages count for the fonts' character sets, see :func:`_lean`)."""
     from .. import epubzip
 
     files: Files = {}
@@ -131,21 +132,31 @@ def prepare(brief: Brief, project: Project) -> Prepared:
     for image in brief.images:
         files[image.target] = image.source
     docs = _documents(brief, project)
-    files = _lean(brief, project, files, docs)
+    files = _lean(brief, project, files, docs, tree)
     for name, value in files.items():
         if isinstance(value, Path):  # kept per process (epubzip.py): packing finds them done
             epubzip.compressed(value, _level(name))
     return Prepared(brief, project, docs, files)
 
 
-def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str]) -> Files:
-    """The fonts cut down to what the book draws, WOFF2 (see :mod:`pressroom.fontsubset`); the
-    navigation document as it will be, with a page list (its numbers are not known yet)."""
+def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str],
+          tree: Files | None = None) -> Files:
+    """The fonts cut down to what the book and the web edition draw (one subset per face serves
+    both), as WOFF2: see :mod:`pressroom.fontsubset`."""
     from .. import fontsubset
+    from . import html
 
+    web = html.fonts_view(tree if tree is not None else html.tree(brief, project))
+    return fontsubset.lean(files, fonts_view(brief, project, docs)[1],
+                           project.build_dir / fontsubset.CACHE, web=False, others=[web])
+
+
+def fonts_view(brief: Brief, project: Project, docs: dict[str, str] | None = None):
+    """What the book's fonts must draw: its stylesheets and documents, with the navigation
+    document as it will be, a page list included (its numbers are not known yet)."""
+    docs = _documents(brief, project) if docs is None else docs
     sample = [{"label": "1234567890", "href": "cover.xhtml"}]
-    documents = {**docs, "nav.xhtml": _nav(brief, project, sample)}
-    return fontsubset.lean(files, documents, project.build_dir / fontsubset.CACHE, web=False)
+    return style_assets(project.styles_dir, SHEETS), {**docs, "nav.xhtml": _nav(brief, project, sample)}
 
 
 def finish(prepared: Prepared, starts: list[pages.PageStart] = ()) -> bytes:

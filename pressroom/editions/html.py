@@ -79,18 +79,26 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
-def lean(brief: Brief, project: Project, files: Files) -> Files:
-    """The tree as readers get it: its fonts cut down to what its pages draw, as WOFF2 with
-    ``font-display: swap`` (see :mod:`pressroom.fontsubset`). A build makes it while the PDF is
-    laid out from the tree with the whole faces."""
+def lean(brief: Brief, project: Project, files: Files, book: dict[str, str] | None = None) -> Files:
+    """The tree as readers get it: its fonts cut down to what its pages and the EPUB draw (one
+    subset per face serves both), as WOFF2 with ``font-display: swap`` (see
+    :mod:`pressroom.fontsubset`). A build makes it while the PDF is laid out from the tree with
+    the whole faces. ``book``: the EPUB's documents, if made already."""
     from .. import fontsubset
+    from . import epub
 
+    return fontsubset.lean(files, fonts_view(files)[1], project.build_dir / fontsubset.CACHE,
+                           others=[epub.fonts_view(brief, project, book)])
+
+
+def fonts_view(files: Files):
+    """What the tree's fonts must draw: its files and pages, with a page break to come."""
     documents = {name: read(value).decode("utf-8") for name, value in files.items()
                  if name.endswith(".html")}
     if "index.html" in documents:  # the page breaks to come show their number in the margin
         documents["index.html"] = documents["index.html"].replace(
             "</body>", pages.html_marker(1234567890) + "</body>", 1)
-    return fontsubset.lean(files, documents, project.build_dir / fontsubset.CACHE)
+    return files, documents
 
 
 def tree(brief: Brief, project: Project, profiles=tuple(PROFILES)) -> Files:
