@@ -177,6 +177,10 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
                 size = len(data)
             written.append((edition, path, size))
         writers.guarded(build_dir, batch.commit)
+        if {"epub", "html"} & set(outputs):
+            from . import fontsubset
+
+            fontsubset.flush(build_dir)  # the subsets made for them, kept for the next build
     return written
 
 

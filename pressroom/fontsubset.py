@@ -23,8 +23,9 @@ those, as WOFF2 (Brotli) with ``font-display: swap``:
   name table keeps the source's own records (with its copyright and licence: OFL), and WOFF2 and
   the glyph order come out the same in every process.
 * **cached**: a subset is keyed by the font file's digest, the character set, the features and
-  the subsetter's version, in memory and in ``build/.fonts/``: a rebuild whose text has not
-  changed reads it back instead of subsetting again. A build runs this while the PDF is laid out.
+  the subsetter's version, in memory and in ``build/.fonts/`` (written with the brief's outputs,
+  never by a build that fails): a rebuild whose text has not changed reads it back instead of
+  subsetting again. A build runs this while the PDF is laid out.
 
 :func:`missing` is the reading editions' glyph check: every character of an edition's documents
 must be drawn by one of the edition's own (subset) fonts.
@@ -48,6 +49,7 @@ from pathlib import Path
 from .resources import Files, read
 
 VERSION = 1  # of what this module makes: part of every cache key
+HOUSE_FONTS = Path(__file__).resolve().parent.parent / "styles" / "fonts"  # the whole faces
 CACHE = ".fonts"  # under the build folder
 FONTS_SHEET = "assets/fonts.css"
 GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
@@ -596,24 +598,24 @@ def subset(source: bytes | Path, chars: set[str], features: set[str],
            cache_dir: Path | None = None) -> bytes:
     """The WOFF2 of ``source`` with the glyphs of ``chars`` (and what its kept features reach)."""
     key = subset_key(source, chars, features)
-    with _lock:
-        if key in _memory:
-            stats["cached"] += 1
-            return _memory[key]
     stored = cache_dir / f"{key}.woff2" if cache_dir is not None else None
-    data = None
-    if stored is not None:
+    with _lock:
+        data = _memory.get(key)
+    on_disk = False
+    if data is None and stored is not None:
         try:
             data = stored.read_bytes()
-            stats["cached"] += 1
+            on_disk = True
         except OSError:
             data = None
     if data is None:
         data = _make(source, chars, features)
         stats["made"] += 1
-        if stored is not None:
-            _store(stored, data)
+    else:
+        stats["cached"] += 1
     with _lock:
+        if stored is not None and not on_disk and not stored.is_file():
+            _pending[stored] = data  # written with the brief's outputs (flush)
         if len(_memory) >= MEMORY_LIMIT:
             _memory.pop(next(iter(_memory)))
         _memory[key] = data
@@ -639,6 +641,28 @@ def _make(source: bytes | Path, chars: set[str], features: set[str]) -> bytes:
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
+
+
+_pending: dict[Path, bytes] = {}  # subsets made, for the cache, once their brief is written
+
+
+def flush(build_dir: Path) -> None:
+    """Write the subsets made for ``build_dir`` to its cache: called once a brief's outputs are
+    in place, holding the build folder's lock, so a failed build leaves nothing in build/."""
+    folder = build_dir / CACHE
+    with _lock:
+        ready = {path: data for path, data in _pending.items() if path.parent == folder}
+        for path in ready:
+            del _pending[path]
+    if not ready:
+        return
+    for stale in folder.glob(".part-*") if folder.is_dir() else ():  # of a build killed mid-write
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+    for path, data in ready.items():
+        _store(path, data)
 
 
 def _store(path: Path, data: bytes) -> None:
@@ -708,9 +732,14 @@ def lean(files: Files, documents: dict[str, str], cache_dir: Path | None = None,
     return dict(sorted(out.items()))
 
 
-def missing(files: Files, documents: dict[str, str], sheet: str = FONTS_SHEET) -> dict[str, set[str]]:
+def missing(files: Files, documents: dict[str, str], sheet: str = FONTS_SHEET,
+            reference: Path | None = None) -> dict[str, set[str]]:
     """The reading editions' glyph check: characters of ``documents`` that none of the edition's
-    own fonts (the files ``sheet`` names) draws: ``{family that should: {characters}}``."""
+    own fonts (the files ``sheet`` names) draws: ``{family that should: {characters}}``.
+
+    ``reference``: the folder of the whole faces (``styles/fonts/``). A character none of them
+    has is left out: no subset could hold it, and the PDF, too, draws it in the machine's fonts
+    (its own check, V509, looks for .notdef boxes)."""
     if sheet not in files:
         return {}
     _, all_faces, where = _sheet_faces(files, sheet)
@@ -720,4 +749,9 @@ def missing(files: Files, documents: dict[str, str], sheet: str = FONTS_SHEET) -
             cmaps[face.url] = _cmap_of(files[where[face.url]])
         except Exception:  # not a font fontTools reads: it draws nothing
             cmaps[face.url] = frozenset()
-    return usage(documents, files, all_faces, cmaps).uncovered
+    found = usage(documents, files, all_faces, cmaps).uncovered
+    if reference is not None and reference.is_dir():
+        house = frozenset().union(*(_cmap_of(p) for p in sorted(reference.iterdir())
+                                    if p.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2")))
+        found = {family: {c for c in chars if ord(c) in house} for family, chars in found.items()}
+    return {family: chars for family, chars in found.items() if chars}

@@ -147,26 +147,52 @@ def test_a_subset_is_the_same_bytes_in_every_process_and_keeps_the_source_timest
 
 def test_a_subset_is_cached_by_font_file_and_characters(tmp_path, monkeypatch):
     source = STYLES / "fonts" / "SourceSans3-Regular.ttf"
+    cache = tmp_path / fontsubset.CACHE
     monkeypatch.setattr(fontsubset, "_memory", {})
     made = fontsubset.stats["made"]
-    first = fontsubset.subset(source, set("cache"), set(), tmp_path)
-    assert fontsubset.stats["made"] == made + 1 and len(list(tmp_path.glob("*.woff2"))) == 1
+    first = fontsubset.subset(source, set("cache"), set(), cache)
+    assert fontsubset.stats["made"] == made + 1 and not cache.exists()  # until the brief is written
+    fontsubset.flush(tmp_path)
+    assert len(list(cache.glob("*.woff2"))) == 1
     monkeypatch.setattr(fontsubset, "_memory", {})  # a new process: read back from build/.fonts
-    assert fontsubset.subset(source, set("cache"), set(), tmp_path) == first
+    assert fontsubset.subset(source, set("cache"), set(), cache) == first
     assert fontsubset.stats["made"] == made + 1
-    fontsubset.subset(source, set("caches"), set(), tmp_path)  # other text: subset again
-    assert fontsubset.stats["made"] == made + 2 and len(list(tmp_path.glob("*.woff2"))) == 2
+    fontsubset.subset(source, set("caches"), set(), cache)  # other text: subset again
+    fontsubset.flush(tmp_path)
+    assert fontsubset.stats["made"] == made + 2 and len(list(cache.glob("*.woff2"))) == 2
 
 
-def test_a_rebuild_with_unchanged_text_subsets_nothing(project, first_brief, monkeypatch):
-    from pressroom.build import render
+def test_a_rebuild_with_unchanged_text_subsets_nothing(first_brief, tmp_path, monkeypatch):
+    from pressroom.build import build
+    from pressroom.project import Project
 
-    render(first_brief, project, ("epub", "html"))
+    project = Project(ROOT, build_root=tmp_path)
+    build(project, first_brief.slug, ("epub", "html"))
+    assert list((project.build_dir / fontsubset.CACHE).glob("*.woff2"))
+    monkeypatch.setattr(fontsubset, "_memory", {})  # a new process: only build/.fonts/ remains
+    made = fontsubset.stats["made"]
+    build(project, first_brief.slug, ("epub", "html"), force=True)
+    assert fontsubset.stats["made"] == made
+
+
+def test_a_failed_build_leaves_no_subset_behind(first_brief, tmp_path, monkeypatch):
+    from pressroom.build import build
+    from pressroom.editions import html
+    from pressroom.errors import BuildError, Problem
+    from pressroom.project import Project
+
+    project = Project(ROOT, build_root=tmp_path)
     monkeypatch.setattr(fontsubset, "_memory", {})
     made = fontsubset.stats["made"]
-    render(first_brief, project, ("epub", "html"))
-    assert fontsubset.stats["made"] == made
-    assert list((project.build_dir / fontsubset.CACHE).glob("*.woff2"))
+
+    def broken(*args, **kwargs):  # fails after the fonts are subset
+        raise BuildError(Problem("B401", "broken on purpose"))
+
+    monkeypatch.setattr(html, "paginate", broken)
+    with pytest.raises(BuildError):
+        build(project, first_brief.slug, ("epub", "html"))
+    assert fontsubset.stats["made"] > made
+    assert not (project.build_dir / fontsubset.CACHE).exists()
 
 
 def test_the_fonts_are_subset_while_the_pdf_is_laid_out(project, first_brief, monkeypatch):
