@@ -205,6 +205,7 @@ def publish(c, brief, dist=None, debug=False):
             "dpi": "resolution of the page images (default 60)"})
 def thumbnails(c, brief=None, dpi=60):
     """Render the cover and the first interior page of a brief's PDF to docs/*.png (for the README)."""
+    from pressroom.editions import leanpng
     from pressroom.build import build as run_build
 
     if not shutil.which("pdftoppm"):
@@ -219,7 +220,8 @@ def thumbnails(c, brief=None, dpi=60):
     for page, name in ((1, "cover"), (2, "page-2")):
         target = docs / f"{brief}-{name}"
         c.run(f"pdftoppm -png -r {int(dpi)} -f {page} -l {page} -singlefile {pdf} {target}")
-        print(f"{target.relative_to(ROOT)}.png")
+        before, after = leanpng.shrink(target.with_suffix(".png"))
+        print(f"{target.relative_to(ROOT)}.png ({before / 1000:,.1f} kB from pdftoppm, {after / 1000:,.1f} kB)")
 
 
 @task(help={"brief": "a slug under source/, a folder or a .md file (default: the first brief)",

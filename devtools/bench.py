@@ -12,7 +12,9 @@ every measure alike:
   both as ``/usr/bin/time`` reports it (the largest resident set of any one process) and as
   the machine sees it (the resident sets of the whole process tree at once, sampled);
 * inside one long-lived process: a rebuild after an edit (the preview's path), alternating
-  with WeasyPrint rendering the same ``print.html`` (``HTML(...).write_pdf()``), both warm.
+  with WeasyPrint rendering the same ``print.html`` (``HTML(...).write_pdf()``), both warm;
+* the size of each brief's PDF, EPUB and HTML edition (``build/<slug>/``), and of the sample
+  brief's, built once: the lean reading editions' targets (subset fonts, a 256-colour cover).
 
 Medians with min-max and ratios to the baseline go to the terminal, to
 ``build/bench/bench.json`` and, with ``--readme``, to the README's performance section.
@@ -39,7 +41,10 @@ QUICK_SIZES, QUICK_RUNS = (1,), 3
 TAGGED_UP_TO = 40  # the tagged reference up to this size (a reference, no target; ×200: +8 minutes)
 SAMPLE_EVERY = 0.05  # seconds between two readings of a process tree's memory
 
-from devtools.benchreport import SERIES, WARM, WHOLE, results, table, update_readme
+from devtools.benchreport import (SERIES, WARM, WHOLE, results,
+                                   table, update_readme)
+
+SAMPLE = "sample-brief-corridors"  # its size targets: one build of it per run
 
 
 class BenchError(Exception):
@@ -178,12 +183,14 @@ class Size:
         self.prepared = work / "prepared"  # a finished build: print.html, and the no-op's target
         self.pages = 0
         self.runs = RUNS
+        self.files: dict[str, int] = {}  # output -> bytes, of the prepared build
 
     def prepare(self) -> None:
         shutil.rmtree(self.work, ignore_errors=True)
         self.work.mkdir(parents=True)
         run_process(self.invoke("build", "--brief", str(self.brief)), _env(self.prepared))
         self.pages = count_pages(self.prepared / f"{self.slug}.pdf")
+        self.files = output_sizes(self.prepared, self.slug)
 
     def invoke(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "invoke", *args]
@@ -229,6 +236,22 @@ class Size:
         times = json.loads(result.stdout.strip().splitlines()[-1])
         self.samples["warm"] += times["warm"]
         self.samples["warm_bare"] += times["warm_bare"]
+
+
+def output_sizes(build_dir: Path, slug: str) -> dict[str, int]:
+    """Bytes of a brief's PDF and EPUB and of its HTML edition (the whole ``build/<slug>/``)."""
+    folder = build_dir / slug
+    return {"pdf": (build_dir / f"{slug}.pdf").stat().st_size,
+            "epub": (build_dir / f"{slug}.epub").stat().st_size,
+            "html": sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())}
+
+
+def sample_sizes(work: Path) -> dict[str, int]:
+    """Build the sample brief once (every edition) and measure its outputs."""
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    run_process([sys.executable, "-m", "invoke", "build", "--brief", SAMPLE], _env(work))
+    return output_sizes(work, SAMPLE)
 
 
 def count_pages(pdf: Path) -> int:
@@ -359,7 +382,10 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
     from devtools import benchgate
 
     gate = benchgate.measure(bench_dir, runs, say)
-    data = results(measured, runs, quick, started, load, series)
+    say(f"{SAMPLE}: one build, for its output sizes")
+    sample = sample_sizes(bench_dir / "runs" / "sample")
+    shutil.rmtree(bench_dir / "runs" / "sample", ignore_errors=True)
+    data = results(measured, runs, quick, started, load, series, sample)
     data["gate"], gate_targets = benchgate.report(gate)
     data["targets"] += gate_targets
     data["import"] = imported

@@ -40,6 +40,16 @@ TARGETS = (
     ("peak memory ×200", 200, "full.peak", "bare.peak", 1.10),
     ("no-op rebuild (s)", None, "noop", None, 0.15),
     ("warm rebuild ×1", 1, "warm", "warm_bare", 1.30),
+    ("full build ×1, with the reading editions' fonts subset", 1, "full", "bare", 1.05),
+)
+#: Output sizes (``ls -l build/``): (name, brief, output, divided by this output or None for kB, limit).
+#: ``html`` is the whole ``build/<slug>/`` folder: the pages, stylesheets, fonts and images.
+FILE_TARGETS = (
+    ("EPUB ×1 (kB)", "x1", "epub", None, 150),
+    ("HTML edition ×1 (kB)", "x1", "html", None, 300),
+    ("EPUB of the sample brief (kB)", "sample", "epub", None, 200),
+    ("HTML edition of the sample brief (kB)", "sample", "html", None, 400),
+    ("EPUB ×40 ÷ its PDF", "x40", "epub", "pdf", 2.0),
 )
 SERIES = 8  # briefs built together, against one after another
 README_BEGIN, README_END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -51,7 +61,7 @@ def summary(values: list[float]) -> dict:
 
 
 def results(sizes: list, runs: int, quick: bool, started: float, load: tuple,
-            series: dict | None = None) -> dict:
+            series: dict | None = None, sample: dict | None = None) -> dict:
     data: dict = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                   "commit": commit(), "machine": machine(), "runs": runs, "quick": quick,
                   "seconds": round(time.perf_counter() - started, 1),
@@ -78,6 +88,10 @@ def results(sizes: list, runs: int, quick: bool, started: float, load: tuple,
                                            "sections": len(list(size.brief.glob("*.md"))),
                                            "pages": size.pages, "measures": measures}
     data["targets"] = targets(data["sizes"])
+    data["files"] = {f"x{size.times}": size.files for size in sizes if getattr(size, "files", None)}
+    if sample:
+        data["files"]["sample"] = sample
+    data["targets"] += file_targets(data["files"])
     if series and series["one_after_another"]:
         entry = {name: summary(values) for name, values in series.items()}
         entry["briefs"] = SERIES
@@ -102,6 +116,18 @@ def targets(sizes: dict) -> list[dict]:
                 value /= _value(size["measures"], against)
             label = name if times is not None else f"{name} ×{size['times']}"
             checked.append({"target": label, "value": value, "limit": limit, "met": value <= limit})
+    return checked
+
+
+def file_targets(files: dict) -> list[dict]:
+    """The size targets of the briefs built in this run (``files``: brief -> output -> bytes)."""
+    checked = []
+    for name, brief, output, against, limit in FILE_TARGETS:
+        sizes = files.get(brief)
+        if not sizes or output not in sizes:
+            continue
+        value = sizes[output] / sizes[against] if against else sizes[output] / 1000
+        checked.append({"target": name, "value": value, "limit": limit, "met": value <= limit})
     return checked
 
 
@@ -169,6 +195,12 @@ def table(data: dict) -> str:
             lines.append(f"| {s['briefs']} × ×1 | {name.replace('_', ' ')} "
                          f"(`build(jobs={1 if name == 'one_after_another' else 'cores'})`) "
                          f"| {e['median']:.3f} | {e['min']:.3f}–{e['max']:.3f} | | | | |")
+    if data.get("files"):
+        lines += ["", "| brief | PDF kB | EPUB kB | HTML edition kB (`build/<slug>/`) |", "|---|---:|---:|---:|"]
+        for key, sizes in data["files"].items():
+            lines.append(f"| {key.replace('x', '×') if key.startswith('x') else key} | "
+                         + " | ".join(f"{sizes[o] / 1000:,.1f}" if o in sizes else ""
+                                      for o in ("pdf", "epub", "html")) + " |")
     if data.get("gate"):
         from devtools.benchgate import rows
 

@@ -101,6 +101,7 @@ class Context:
     jobs: object  # the scheduler's lease: every job submitted is read or discarded
     chosen: tuple[str, ...]
     layouts: dict = field(default_factory=dict)
+    prepared: dict = field(default_factory=dict)  # the editions prepared so far, by name
 
     def layout(self, profile: str, pdf: bool = True):
         """The layout of a PDF profile's page, submitted once (to the scheduler)."""
@@ -144,7 +145,7 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
         prepared = {}
         for edition in chosen:
             with inputs.recording() as files:
-                prepared[edition.name] = _rendering(
+                prepared[edition.name] = context.prepared[edition.name] = _rendering(
                     brief, edition.label, lambda: edition.renderer().prepare(context, edition))
             rendered.used[edition.name] = files
         starts = _rendering(brief, "screen PDF", numbering.starts)
@@ -195,6 +196,10 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
                 size = len(data)
             written.append((edition.name, path, size))
         writers.guarded(build_dir, batch.commit)
+        if {"epub", "html"} & set(outputs):
+            from pressroom.editions import fontsubset
+
+            fontsubset.flush(build_dir)  # the subsets made for them, kept for the next build
     return written
 
 

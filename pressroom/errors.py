@@ -129,6 +129,7 @@ CODES: dict[str, str] = {
     "V507": "an accessibility checker (Ace by DAISY, axe-core) reported a violation",
     "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
     "V509": "a character is printed without a glyph (.notdef) in the PDF",
+    "F110": "a character of the EPUB or the HTML edition has no glyph in that edition's own (subset) fonts",
     # Publishing
     "R601": "only a brief whose status is final is published",
     "R602": "a manuscript warning blocks publishing (the checks run in strict mode)",

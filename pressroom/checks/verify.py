@@ -327,6 +327,8 @@ def verify_epub(brief: Brief, data: bytes, epubcheck: bool = False,
     if landmarks is None:
         problems += bad("the navigation document has no landmarks")
     stream, headings = read_markup([docs[h] for h in spine if h != nav_item.get("href")])
+    files = {n[len(base):]: archive.read(n) for n in names if n.startswith(base) and not n.endswith("/")}
+    problems += check_glyphs(files, docs, "EPUB", where)
     problems += check_headings(brief, headings, "EPUB")
     problems += check_sequence(brief, stream, "EPUB", flow_blocks(brief))
     if epubcheck and path is not None:
@@ -359,6 +361,20 @@ def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
                                     f"run: invoke build --brief {brief.slug}", str(path)))
             continue
         problems += edition.verify(brief, path, epubcheck=epubcheck)
+    return problems
+
+
+def check_glyphs(files: dict, documents: dict[str, str], edition: str, where: str) -> list[Problem]:
+    """The reading editions' glyph check: every character of the documents is drawn by one of the
+    edition's own fonts, the subsets it carries (fontsubset.py), not by a reader's fallback."""
+    from pressroom.editions.fontsubset import HOUSE_FONTS, missing
+
+    problems = []
+    for family, chars in sorted(missing(files, documents, reference=HOUSE_FONTS).items()):
+        codes = ", ".join(f"U+{ord(c):04X} {c}" for c in sorted(chars))
+        problems.append(Problem("F110", f"the {edition}'s {family} has no glyph for {codes}",
+                                "rebuild it (invoke build --force); if the face lacks the character, "
+                                "add a fallback face with that script to styles/fonts.css", where))
     return problems
 
 

@@ -92,17 +92,21 @@ def _paginated(brief: Brief, project: Project, docs: dict[str, str],
     docs = dict(zip(names, pages.insert(list(docs.values()), markers, pages.xhtml_marker)))
     page_list = [{"label": str(m.number), "href": f"{names[m.document]}#page-{m.number}"}
                  for m in markers]
-    docs["nav.xhtml"] = templates.render(
+    docs["nav.xhtml"] = _nav(brief, project, page_list)
+    return docs
+
+
+def _nav(brief: Brief, project: Project, page_list: list[dict]) -> str:
+    return templates.render(
         project.layouts_dir, "epub/nav.xhtml", doc_title="Contents", toc=toc(brief),
         page_list=page_list, first_section=f"{brief.sections[0].id}.xhtml",
         **context(brief, "epub", project))
-    return docs
 
 
 @dataclass(frozen=True)
 class Prepared:
     """An EPUB made but for the PDF's page numbers: its documents without page breaks, and its
-    other files (stylesheets, fonts, images, the cover image), fonts already compressed."""
+    other files (stylesheets, fonts subset and compressed, images, the cover image)."""
 
     brief: Brief
     project: Project
@@ -112,8 +116,12 @@ class Prepared:
 
 def prepare(ctx, edition) -> Prepared:
     """All of the EPUB that does not depend on the PDF's layout: a build makes it while the PDF
-    is laid out, and :func:`finish` adds the page numbers."""
-    brief, project = ctx.brief, ctx.project
+    is laid out, and :func:`finish` adds the page numbers. The HTML edition's tree counts for
+    the fonts' character sets (see :func:`_lean`)."""
+    return _prepare(ctx.brief, ctx.project, ctx.tree)
+
+
+def _prepare(brief: Brief, project: Project, tree: Files | None = None) -> Prepared:
     from pressroom.editions import epubzip
 
     files: Files = {}
@@ -122,10 +130,32 @@ def prepare(ctx, edition) -> Prepared:
     files[COVER_IMAGE] = cover_image.render(brief, project.styles_dir / "fonts")
     for image in brief.images:
         files[image.target] = image.source
+    docs = _documents(brief, project)
+    files = _lean(brief, project, files, docs, tree)
     for name, value in files.items():
         if isinstance(value, Path):  # kept per process (epubzip.py): packing finds them done
             epubzip.compressed(value, _level(name))
-    return Prepared(brief, project, _documents(brief, project), files)
+    return Prepared(brief, project, docs, files)
+
+
+def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str],
+          tree: Files | None = None) -> Files:
+    """The fonts cut down to what the book and the web edition draw (one subset per face serves
+    both), as WOFF2: see :mod:`pressroom.editions.fontsubset`."""
+    from pressroom.editions import fontsubset
+    from pressroom.editions import html
+
+    web = html.fonts_view(tree if tree is not None else html.tree(brief, project))
+    return fontsubset.lean(files, fonts_view(brief, project, docs)[1],
+                           project.build_dir / fontsubset.CACHE, web=False, others=[web])
+
+
+def fonts_view(brief: Brief, project: Project, docs: dict[str, str] | None = None):
+    """What the book's fonts must draw: its stylesheets and documents, with the navigation
+    document as it will be, a page list included (its numbers are not known yet)."""
+    docs = _documents(brief, project) if docs is None else docs
+    sample = [{"label": "1234567890", "href": "cover.xhtml"}]
+    return style_assets(project.styles_dir, SHEETS), {**docs, "nav.xhtml": _nav(brief, project, sample)}
 
 
 def finish(prepared: Prepared, starts: list[pages.PageStart] = ()):

@@ -79,6 +79,27 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
+def lean(brief: Brief, project: Project, files: Files, book: dict[str, str] | None = None) -> Files:
+    """The tree as readers get it: its fonts cut down to what its pages and the EPUB draw (one
+    subset per face serves both), as WOFF2 with ``font-display: swap`` (see
+    :mod:`pressroom.editions.fontsubset`). A build makes it while the PDF is laid out from the tree with
+    the whole faces. ``book``: the EPUB's documents, if made already."""
+    from pressroom.editions import epub, fontsubset
+
+    return fontsubset.lean(files, fonts_view(files)[1], project.build_dir / fontsubset.CACHE,
+                           others=[epub.fonts_view(brief, project, book)])
+
+
+def fonts_view(files: Files):
+    """What the tree's fonts must draw: its files and pages, with a page break to come."""
+    documents = {name: read(value).decode("utf-8") for name, value in files.items()
+                 if name.endswith(".html")}
+    if "index.html" in documents:  # the page breaks to come show their number in the margin
+        documents["index.html"] = documents["index.html"].replace(
+            "</body>", pages.html_marker(1234567890) + "</body>", 1)
+    return files, documents
+
+
 def tree(brief: Brief, project: Project, profiles=None) -> Files:
     """Every file of ``build/<slug>/``: the web page, ``print.html`` (the screen PDF's page, whose
     layout also numbers the pages of the reading editions) and the page of each other profile
@@ -98,9 +119,13 @@ def tree(brief: Brief, project: Project, profiles=None) -> Files:
 
 
 def prepare(ctx, edition):
-    """The HTML edition's first phase: the tree, made before anything else (the PDF is laid out
-    from it)."""
-    return ctx.brief, ctx.tree
+    """The HTML edition's first phase: the tree (made before anything else: the PDF is laid out
+    from it with the whole faces) with its fonts subset, while the PDF is laid out, to what it
+    and the EPUB draw (:func:`lean`). Made only beside a PDF, it keeps the whole faces."""
+    if "html" not in ctx.chosen:
+        return ctx.brief, ctx.tree
+    book = ctx.prepared["epub"].docs if "epub" in ctx.prepared else None
+    return ctx.brief, lean(ctx.brief, ctx.project, ctx.tree, book)
 
 
 def finish(prepared, starts):

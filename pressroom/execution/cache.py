@@ -39,10 +39,13 @@ from pressroom.errors import Problem
 MANIFEST = ".manifest.json"
 SCHEMA = 2
 RACY_NS = 1_000_000_000  # a file modified less than this before it was hashed is hashed again
-#: Libraries whose version changes an edition. WeasyPrint's layout gives every edition its
-#: page numbers, so its stack counts for all of them.
-LIBRARIES = ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML", "weasyprint", "pydyf",
-             "tinycss2", "fonttools")
+#: Libraries whose version changes an edition; "*" applies to every edition. WeasyPrint's
+#: layout gives every edition its page numbers, so its stack counts for all of them.
+LIBRARIES = {"*": ("jinja2", "markdown-it-py", "mdit-py-plugins", "PyYAML",
+                   "weasyprint", "pydyf", "tinycss2", "fonttools"),
+             # the reading editions' subset fonts: WOFF2, and the styling that picks their faces
+             "epub": ("brotli", "cssselect2", "tinyhtml5", "pillow"),
+             "html": ("brotli", "cssselect2", "tinyhtml5")}
 
 
 def digest(path: Path) -> str | None:
@@ -90,7 +93,7 @@ def _normal(name: str) -> str:
 
 def library_versions(edition: str) -> dict[str, str]:
     versions = installed()
-    return {name: versions.get(_normal(name), "") for name in LIBRARIES}
+    return {name: versions.get(_normal(name), "") for name in LIBRARIES["*"] + LIBRARIES.get(edition, ())}
 
 
 def brief_root(location: Path) -> Path:

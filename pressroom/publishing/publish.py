@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pressroom import __version__
 from pressroom.publishing import catalogue, gate, release, stability
-from pressroom.editions import citation
+from pressroom.editions import citation, leanpng
 from pressroom.build import output_paths
 from pressroom import editions
 from pressroom.execution.gitinfo import revision
@@ -48,7 +48,8 @@ class Release:
 
 
 def thumbnail(pdf: bytes, where: str) -> bytes:
-    """Page 1 of the PDF as a PNG, the longer side THUMBNAIL_PIXELS (pdftoppm, poppler-utils)."""
+    """Page 1 of the PDF as a PNG, the longer side THUMBNAIL_PIXELS (pdftoppm, poppler-utils),
+    in 256 colours where that looks the same (leanpng.py)."""
     with tempfile.TemporaryDirectory(prefix="pressroom-cover-") as tmp:
         source, target = Path(tmp, "in.pdf"), Path(tmp, "cover")
         source.write_bytes(pdf)
@@ -56,7 +57,7 @@ def thumbnail(pdf: bytes, where: str) -> bytes:
             subprocess.run(["pdftoppm", "-png", "-f", "1", "-l", "1", "-singlefile",
                             "-scale-to", str(THUMBNAIL_PIXELS), str(source), str(target)],
                            check=True, capture_output=True, timeout=120)
-            return target.with_suffix(".png").read_bytes()
+            return leanpng.smallest(target.with_suffix(".png").read_bytes())
         except (OSError, subprocess.SubprocessError) as exc:
             raise PublishError(Problem("R605", f"the cover thumbnail could not be made: {exc}",
                                        "install poppler-utils (scripts/bootstrap does)", where)) from exc
