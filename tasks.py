@@ -135,10 +135,13 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
             "format": "editions to verify (default: those in build/)", "debug": "show tracebacks",
             "strict": "fail on warnings of the manuscript too",
             "epubcheck": "also run EPUBCheck on the EPUB (default: on)",
+            "verapdf": "also run veraPDF (PDF/UA-1, PDF/A-2a) on the screen PDFs (default: on)",
             "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
-def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
+def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False,
+          verapdf=True):
     """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
     from pressroom import lint, manuscript, verify
+    from pressroom import verapdf as vera
     from pressroom.build import output_paths
     from pressroom.errors import VerificationError
 
@@ -151,10 +154,11 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
         if errors:
             raise Exit(f"{len(errors)} problem(s) in the manuscript; nothing verified", 2)
         briefs, _ = manuscript.load(project, brief)
-        problems = []
+        problems, screen = [], []
         for item in briefs:
             paths = output_paths(project.build_dir, item.slug)
             chosen = _formats(format) if format else tuple(e for e in paths if paths[e].exists())
+            screen += [item] if verapdf and "pdf" in chosen else []
             if not chosen and not accessibility:
                 print(f"{item.slug}: manuscript checked; no outputs to verify (invoke build makes them)")
                 continue
@@ -170,6 +174,14 @@ def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibilit
             if not found and chosen:
                 print(f"{item.slug}: manuscript checked; every section, heading and note is in "
                       f"the {', '.join(sorted(chosen))} edition(s)")
+        validated = vera.check_builds(screen, project.build_dir)  # one veraPDF for every PDF
+        if screen and not validated:
+            print(f"veraPDF {vera.VERSION}: {len(screen)} screen PDF(s), 0 failed rules of "
+                  "PDF/UA-1 and PDF/A-2a")
+        problems += validated
+        for warning in [p for p in problems if p.severity == "warning" and not strict]:
+            print(warning, file=sys.stderr)
+        problems = [p for p in problems if p.severity == "error" or strict]
         if problems:
             raise VerificationError(problems)
 

@@ -4,6 +4,8 @@
     the manuscript checks pass, strictly     lint.lint: its own codes (a final brief's date,
                                              summary, key points... M206), warnings too; R602
     a fresh build verifies complete          V5xx, EPUBCheck V504
+    veraPDF passes the screen PDF            V901, V902 (PDF/UA-1 and PDF/A-2a)
+    the print PDF passes the PDF/X preflight V903-V910, its warnings too (preflight.py)
     no output carries a draft marking        R603
 
 Every unmet condition is reported, one line each, in one :class:`PublishError`.
@@ -17,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from . import build as pipeline
-from . import lint, manuscript, verify
+from . import lint, manuscript, verapdf, verify
 from .editions import EDITIONS
 from .editions.html import PROFILES as PAGE_PROFILES
 from .errors import ManuscriptError, Problem, PressroomError, PublishError
@@ -114,6 +116,7 @@ def check(project: Project, target: str) -> Brief:
     except PressroomError as error:  # nothing to verify: report what we know
         raise PublishError(reasons + error.problems) from error
     reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=True, formats=RELEASED)
+    reasons += verapdf.check_builds([brief], project.build_dir)  # PDF/UA-1 and PDF/A-2a
     if brief.metadata.status == "final":  # a draft's outputs are marked as such, rightly
         reasons += draft_marks(brief, project.build_dir)
     if reasons:

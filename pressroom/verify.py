@@ -359,7 +359,13 @@ def verify_outputs(brief: Brief, build_dir: Path, epubcheck: bool = False,
                                     f"run: invoke build --brief {brief.slug}", str(path)))
             continue
         if edition in ("pdf", "pdf-print"):  # the screen PDF and the print profile's
-            problems += verify_pdf(brief, path.read_bytes())
+            data = path.read_bytes()
+            problems += verify_pdf(brief, data)
+            if edition == "pdf-print":  # PDF/X (veraPDF checks the screen PDF: verapdf.py)
+                from . import preflight
+                from .manuscript import shown
+
+                problems += preflight.check(data, shown(path))
         elif edition == "epub":
             problems += verify_epub(brief, path.read_bytes(), epubcheck=epubcheck, path=path)
         else:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -32,18 +33,17 @@ from urllib.parse import unquote
 from ..errors import BuildError, Problem
 from ..model import Brief
 from ..resources import Files, TreeFetcher, read
-from . import pdftags
+from . import pdfa, pdftags, pdfx
 from . import PAGES
 
 BLEED_MM = 3.0
 PT_PER_MM = 72 / 25.4
 
-#: Registered characterisations (ICC registry) a PDF/X output intent may name without a profile.
-CONDITIONS = {
-    "a4": ("FOGRA39", "Offset printing, according to ISO 12647-2:2004/Amd 1, OFCOM, paper type 1 "
-                      "or 2 = coated art, 115 g/m2, screen ruling 60/cm"),
-    "letter": ("CGATS TR 001", "SWOP (Publication) Grade 5 Paper, Positive Plates"),
-}
+#: The registered characterisation (ICC registry) the print PDF's output intent names, A4 and
+#: Letter alike, and the profile embedded with it (made from its data: styles/pressroom-fogra39l.md).
+CONDITION = ("FOGRA39", "Offset printing, according to ISO 12647-2:2004/Amd 1, OFCOM, paper type 1 "
+                        "or 2 = coated art, 115 g/m2, screen ruling 60/cm")
+PROFILE_NAME = "Pressroom CMYK (FOGRA39L, coated offset, 300 % total ink)"
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,10 @@ class Profile:
     name: str
     page: str  # the page of the edition tree it is made from
 
-    def variant(self, brief: Brief) -> str | None:
-        if self.name == "screen":
-            return "pdf/ua-1"
-        return None if brief.images or brief.metadata.logo else "pdf/x-1a"
+    def variant(self, brief: Brief) -> str:
+        """The claim WeasyPrint writes: PDF/A-2a on screen (pdfa.py adds PDF/UA-1 to it), PDF/X-4
+        in print (pdfx.py makes every colour of it CMYK)."""
+        return "pdf/a-2a" if self.name == "screen" else "pdf/x-4"
 
 
 PROFILES = {name: Profile(name, page) for name, (page, _) in PAGES.items()}
@@ -137,12 +137,28 @@ def write(brief: Brief, document, profile: str = "screen") -> bytes:
     """The bytes of a laid-out document: the screen PDF with its tag tree finished for PDF/UA
     (pdftags.py), the print PDF finished for the press (``_press``)."""
     options = _options(brief, profile)
-    finisher = pdftags.finish if profile == "screen" else _press(brief.metadata.paper,
-                                                                 options["pdf_variant"])
+    if profile == "screen":
+        finisher = _screen
+    else:
+        finisher = _press(brief.metadata.paper, options["pdf_variant"], _document_id(brief))
     try:
-        return document.write_pdf(finisher=finisher, **options)
+        with pdfx.converting(profile != "screen"):
+            return document.write_pdf(finisher=finisher, **options)
+    except BuildError:
+        raise
     except Exception as exc:
         raise _failed(brief, exc) from exc
+
+
+def _screen(document, pdf) -> None:
+    pdftags.finish(document, pdf)
+    pdfa.finish(document, pdf)
+
+
+def _document_id(brief: Brief) -> str:
+    """A PDF/X-4 file's xmpMM:DocumentID, stable for the brief's identifier and version."""
+    meta = brief.metadata
+    return "uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{meta.identifier}|{meta.version}"))
 
 
 def render(brief: Brief, files: Files, base_url: str, profile: str = "screen") -> bytes:
@@ -189,7 +205,7 @@ def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
     in registration colour (100 % of every ink), 5 mm clear of the trim: outside the bleed."""
     mm = PT_PER_MM
     gap, length, r = 5 * mm, 5 * mm, 1.5 * mm
-    ops = ["q", "0.25 w", "1 1 1 1 K"]
+    ops = ["/Artifact <</Type /Page>> BDC", "q", "0.25 w", "1 1 1 1 K"]
     for x, sx in ((x0, -1), (x1, 1)):
         for y, sy in ((y0, -1), (y1, 1)):
             ops += [f"{x + sx * gap:.3f} {y:.3f} m {x + sx * (gap + length):.3f} {y:.3f} l S",
@@ -203,13 +219,15 @@ def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
                 f"{cx - k:.3f} {cy + r:.3f} {cx - r:.3f} {cy + k:.3f} {cx - r:.3f} {cy:.3f} c "
                 f"{cx - r:.3f} {cy - k:.3f} {cx - k:.3f} {cy - r:.3f} {cx:.3f} {cy - r:.3f} c "
                 f"{cx + k:.3f} {cy - r:.3f} {cx + r:.3f} {cy - k:.3f} {cx + r:.3f} {cy:.3f} c S"]
-    ops.append("Q")
+    ops += ["Q", "EMC"]  # a production aid, not the document (ISO 32000-1 14.8.2.2)
     return "\n".join(ops).encode()
 
 
-def _press(paper: str, variant: str | None):
+def _press(paper: str, variant: str | None, document_id: str = ""):
     """A WeasyPrint finisher for the print profile: the exact 3 mm BleedBox, printer's marks
-    in CMYK, no annotations, no page transparency group, and the PDF/X output intent."""
+    in CMYK, no annotations, no page transparency group, and the PDF/X-4 output intent with
+    its embedded CMYK profile (pdfx.py), ``GTS_PDFXVersion`` in the Info dictionary as in the
+    XMP, and a stable ``xmpMM:DocumentID`` (WeasyPrint draws a random one)."""
     import pydyf
 
     def finish(document, pdf):
@@ -217,22 +235,36 @@ def _press(paper: str, variant: str | None):
         for number in pdf.pages["Kids"][::3]:  # Kids is flat: number, 0, "R", ...
             page = pdf.objects[number]
             page.pop("Annots", None)
-            page.pop("Group", None)  # an RGB transparency group; the pages are opaque
+            page.pop("Group", None)  # a transparency group; the pages are opaque
             x0, y0, x1, y1 = (float(v) for v in page["TrimBox"])
             page["BleedBox"] = pydyf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
             marks = pydyf.Stream([_marks(x0, y0, x1, y1)], compress=True)
             pdf.add_object(marks)
             page["Contents"] = pydyf.Array([marks.reference, page["Contents"]])
         if variant:
-            identifier, condition = CONDITIONS[paper]
+            identifier, condition = CONDITION
+            profile = pydyf.Stream([pdfx.profile_bytes()], pydyf.Dictionary({"N": 4}), compress=True)
+            pdf.add_object(profile)
             pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
                 "Type": "/OutputIntent", "S": "/GTS_PDFX",
                 "OutputConditionIdentifier": pydyf.String(identifier),
                 "OutputCondition": pydyf.String(condition),
                 "RegistryName": pydyf.String("http://www.color.org"),
-                "Info": pydyf.String(identifier),
+                "Info": pydyf.String(PROFILE_NAME),
+                "DestOutputProfile": profile.reference,
             })])
+            pdf.info["GTS_PDFXVersion"] = pydyf.String("PDF/X-4")
+            if document_id and "Metadata" in pdf.catalog:
+                _stable_document_id(pdf, document_id)
     return finish
+
+
+def _stable_document_id(pdf, document_id: str) -> None:
+    import re
+
+    metadata = pdf.objects[pdftags._ref(pdf.catalog["Metadata"])]
+    packet = b"".join(p if isinstance(p, bytes) else str(p).encode() for p in metadata.stream)
+    metadata.stream = [re.sub(rb"xmp\.did:[0-9a-f-]{36}", document_id.encode(), packet)]
 
 
 def locate(brief: Brief, url: str) -> tuple[str, int | None]:
