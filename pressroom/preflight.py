@@ -329,6 +329,33 @@ def _claims(reader, where) -> list[Problem]:
     return problems
 
 
+def _objects_in_rgb(reader) -> list[str]:
+    """Every image, shading and transparency group of the file in DeviceRGB, used or not, wherever
+    it sits (a pattern's shading, a soft mask's group...)."""
+    from pypdf.generic import IndirectObject
+
+    found = []
+    for number in range(1, int(reader.trailer.get("/Size", 0))):
+        try:
+            item = reader.get_object(IndirectObject(number, 0, reader))
+        except Exception:  # a free or unreadable entry holds no colour
+            continue
+        if not hasattr(item, "get"):
+            continue
+        if _name(item.get("/Subtype")) == "/Image" and _is_rgb(item.get("/ColorSpace")):
+            found.append(f"image object {number} is DeviceRGB")
+        if "/ShadingType" in item and _is_rgb(item.get("/ColorSpace")):
+            found.append(f"shading object {number} is DeviceRGB")
+        shading = _resolve(item.get("/Shading"))
+        if _name(item.get("/Type")) == "/Pattern" and hasattr(shading, "get") and \
+                _is_rgb(shading.get("/ColorSpace")):
+            found.append(f"the shading of pattern object {number} is DeviceRGB")
+        group = _resolve(item.get("/Group"))
+        if hasattr(group, "get") and _is_rgb(group.get("/CS")):
+            found.append(f"object {number} has a DeviceRGB transparency group")
+    return found
+
+
 def check(data: bytes, where: str) -> list[Problem]:
     """Every PDF/X problem of a print PDF's bytes (``where`` names it in the problems)."""
     from pypdf import PdfReader
@@ -343,6 +370,7 @@ def check(data: bytes, where: str) -> list[Problem]:
         if contents is not None:
             walker.walk(contents, _resolve(page.get("/Resources")), number)
     problems = list(walker.problems)
+    walker.rgb += [found for found in _objects_in_rgb(reader) if found not in walker.rgb]
     if walker.rgb:
         problems.append(Problem("V903", f"DeviceRGB in {len(walker.rgb)} place(s); first: {walker.rgb[0]}",
                                 "every colour of the print PDF is CMYK or grey (editions/pdfx.py)", where))
