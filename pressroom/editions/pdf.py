@@ -243,7 +243,8 @@ def _press(paper: str, variant: str | None, document_id: str = ""):
             page["Contents"] = pydyf.Array([marks.reference, page["Contents"]])
         if variant:
             identifier, condition = CONDITION
-            profile = pydyf.Stream([pdfx.profile_bytes()], pydyf.Dictionary({"N": 4}), compress=True)
+            profile = pydyf.Stream([pdfx.profile_compressed()],
+                                   pydyf.Dictionary({"N": 4, "Filter": "/FlateDecode"}))
             pdf.add_object(profile)
             pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
                 "Type": "/OutputIntent", "S": "/GTS_PDFX",

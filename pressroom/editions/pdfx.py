@@ -40,6 +40,14 @@ def profile_bytes() -> bytes:
     return PROFILE.read_bytes()
 
 
+def profile_compressed() -> bytes:
+    """The profile, Flate-compressed once per process (each print PDF embeds it: 354 KB)."""
+    found = _cache.get("profile")
+    if found is None:
+        found = _cache["profile"] = zlib.compress(profile_bytes(), 6)
+    return found
+
+
 def _transform():
     transform = _cache.get("transform")
     if transform is None:
