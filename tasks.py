@@ -133,14 +133,16 @@ def build(c, brief=None, format=None, strict=False, debug=False, force=False, jo
             "format": "editions to verify (default: those in build/)", "debug": "show tracebacks",
             "strict": "fail on warnings of the manuscript too",
             "epubcheck": "also run EPUBCheck on the EPUB (default: on)",
+            "verapdf": "also run veraPDF (PDF/UA-1, PDF/A-2a) on the screen PDFs (default: on)",
             "accessibility": "also check page numbers, the PDF's tags, Ace by DAISY and axe-core"})
-def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False):
+def check(c, brief=None, format=None, strict=False, epubcheck=True, accessibility=False, debug=False,
+          verapdf=True):
     """Lint the manuscript (file:line:col: CODE message), then verify the outputs that exist."""
     from pressroom.checks import checking
 
     checked = _run(lambda: checking.check(_project(), brief, _formats(format), strict, epubcheck,
-                                          accessibility, warn=lambda w: print(w, file=sys.stderr)),
-                   debug)
+                                          accessibility, warn=lambda w: print(w, file=sys.stderr),
+                                          verapdf=verapdf), debug)
     for line in checked.lines:
         print(line)
 

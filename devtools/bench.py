@@ -5,7 +5,8 @@ For the first brief scaled to 1, 40 and 200 times its sections (generated under
 every measure alike:
 
 * whole processes, as a user runs them: the full build (``invoke build``, every edition),
-  the PDF, EPUB and HTML editions alone, a rebuild with nothing changed, and the baseline,
+  the PDF, EPUB and HTML editions alone, the print profile's PDF alone, a rebuild with nothing
+  changed, and the baseline,
   ``python -m weasyprint print.html out.pdf`` on the very ``print.html`` the build made;
   for the no-op's sake, the floor under any ``invoke`` command (``python -m invoke
   --version``: Python and Invoke start, no task runs); wall time, CPU time and peak memory,
@@ -206,6 +207,9 @@ class Size:
             return self.invoke("build", "--brief", str(self.brief)), self.prepared
         if measure == "floor":
             return self.invoke("--version"), self.prepared
+        if measure == "print":
+            return self.invoke("build", "--brief", str(self.brief), "--format", "pdf",
+                               "--profile", "print"), fresh
         formats = [] if measure == "full" else ["--format", measure]
         return self.invoke("build", "--brief", str(self.brief), *formats), fresh
 

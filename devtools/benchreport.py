@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WHOLE = ("bare", "bare_ua", "full", "pdf", "epub", "html", "noop", "floor")
+WHOLE = ("bare", "bare_ua", "full", "pdf", "print", "epub", "html", "noop", "floor")
 WARM = ("warm_bare", "warm")
 LABELS = {
     "bare": "WeasyPrint alone: python -m weasyprint print.html (baseline)",
     "bare_ua": "WeasyPrint alone, tagged like ours: --pdf-variant pdf/ua-1",
     "full": "invoke build: PDF, EPUB and HTML",
     "pdf": "invoke build --format pdf",
+    "print": "invoke build --format pdf --profile print (PDF/X-4, CMYK conversion)",
     "epub": "invoke build --format epub",
     "html": "invoke build --format html",
     "noop": "invoke build again, nothing changed",

@@ -110,6 +110,13 @@ class Context:
                                                                pdf=pdf, profile=profile))
         return self.layouts[profile]
 
+    def views(self, but: str) -> list:
+        """What the fonts of every reading edition but ``but`` must draw (each edition module with
+        a ``fonts_view``): one subset per face serves them all, so an edition's bytes do not
+        depend on which editions a build makes."""
+        return [edition.renderer().fonts_view(self) for edition in editions.REGISTRY.values()
+                if edition.name != but and hasattr(edition.renderer(), "fonts_view")]
+
 
 def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
     """Every chosen edition of a brief, in memory, in the registry's two phases:

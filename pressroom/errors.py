@@ -130,6 +130,17 @@ CODES: dict[str, str] = {
     "V508": "an accessibility checker cannot run; install it with scripts/bootstrap",
     "V509": "a character is printed without a glyph (.notdef) in the PDF",
     "F110": "a character of the EPUB or the HTML edition has no glyph in that edition's own (subset) fonts",
+    # Outside validators and the print preflight (issue 18)
+    "V901": "veraPDF found a failed rule of PDF/UA-1 or PDF/A-2a in the screen PDF",
+    "V902": "veraPDF cannot validate a PDF (not installed, not run, or a claim missing)",
+    "V903": "the print PDF uses DeviceRGB (a colour, image, shading or group)",
+    "V904": "a font of the print PDF is not embedded",
+    "V905": "a page of the print PDF lacks its TrimBox or BleedBox, or the bleed is wrong",
+    "V906": "the print PDF lacks its one GTS_PDFX output intent (a registered condition or a profile)",
+    "V907": "the print PDF's /Trapped is not set to /True or /False",
+    "V908": "the print PDF's GTS_PDFXVersion is missing or differs between the XMP and the Info dictionary",
+    "V909": "an image of the print PDF is under 300 ppi at its printed size",
+    "V910": "a colour or image of the print PDF has more than 300 % total ink",
     # Publishing
     "R601": "only a brief whose status is final is published",
     "R602": "a manuscript warning blocks publishing (the checks run in strict mode)",

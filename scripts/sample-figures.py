@@ -42,25 +42,32 @@ def bar_chart() -> str:
     return "\n".join(out)
 
 
-def corridor_map() -> Image.Image:
-    """A schematic (not to scale) of the corridor: four cities on a line, with the Caspian crossing."""
-    image = Image.new("RGB", (1200, 440), "white")
+def corridor_map(scale: float = 1.5) -> Image.Image:
+    """A schematic (not to scale) of the corridor: four cities on a line, with the Caspian crossing.
+    Drawn on a 1200 × 440 grid, at ``scale`` pixels a unit: 1800 px wide, over 300 ppi at the
+    column's width in print (134 mm)."""
+    def u(*values):
+        return tuple(round(v * scale) for v in values)
+
+    image = Image.new("RGB", u(1200, 440), "white")
     draw = ImageDraw.Draw(image)
-    regular = ImageFont.truetype(str(FONTS / "SourceSans3-Regular.ttf"), 34)
-    bold = ImageFont.truetype(str(FONTS / "SourceSans3-Bold.ttf"), 38)
+    regular = ImageFont.truetype(str(FONTS / "SourceSans3-Regular.ttf"), *u(34))
+    bold = ImageFont.truetype(str(FONTS / "SourceSans3-Bold.ttf"), *u(38))
     stops = [("Aktau", 120, "ferry"), ("Baku", 430, "rail"), ("Tbilisi", 740, "rail"), ("Kars", 1060, None)]
-    draw.rectangle((150, 90, 400, 330), fill="#dbe8f5")  # the Caspian Sea, schematically
-    draw.text((275, 300), "Caspian Sea", font=regular, fill=ACCENT, anchor="mm")
+    draw.rectangle(u(150, 90, 400, 330), fill="#dbe8f5")  # the Caspian Sea, schematically
+    draw.text(u(275, 300), "Caspian Sea", font=regular, fill=ACCENT, anchor="mm")
     for (name, x, mode), nxt in zip(stops, stops[1:] + [None]):
         if nxt:
             dash = mode == "ferry"
-            for start in range(x, nxt[1], 28 if dash else 1):
-                end = min(start + (16 if dash else 1), nxt[1])
-                draw.line((start, 200, end, 200), fill=INK, width=8)
-            draw.text(((x + nxt[1]) / 2, 160), mode, font=regular, fill=INK, anchor="mm")
-        draw.ellipse((x - 22, 178, x + 22, 222), fill="white", outline=ACCENT, width=8)
-        draw.text((x, 262), name, font=bold, fill=INK, anchor="mm")
-    draw.text((600, 400), "Schematic, not to scale", font=regular, fill="#5b6675", anchor="mm")
+            if dash:
+                for start in range(x, nxt[1], 28):
+                    draw.line(u(start, 200, min(start + 16, nxt[1]), 200), fill=INK, width=u(8)[0])
+            else:
+                draw.line(u(x, 200, nxt[1], 200), fill=INK, width=u(8)[0])
+            draw.text(u((x + nxt[1]) / 2, 160), mode, font=regular, fill=INK, anchor="mm")
+        draw.ellipse(u(x - 22, 178, x + 22, 222), fill="white", outline=ACCENT, width=u(8)[0])
+        draw.text(u(x, 262), name, font=bold, fill=INK, anchor="mm")
+    draw.text(u(600, 400), "Schematic, not to scale", font=regular, fill="#5b6675", anchor="mm")
     return image
 
 

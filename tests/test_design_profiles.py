@@ -13,6 +13,7 @@ import layout
 from conftest import FIRST, FIXTURES, edit, load_brief
 from pressroom import manuscript
 from pressroom.build import render
+from pressroom.checks import preflight
 from pressroom.editions import html, pdf
 from pressroom.errors import ManuscriptError
 from pressroom.editions.resources import read
@@ -40,7 +41,7 @@ def test_print_profile_bleed_box_is_3_mm_outside_the_trim_box(press):
 
 
 def test_weasyprints_own_bleed_box_is_caught(project, first_brief, monkeypatch):
-    monkeypatch.setattr(pdf, "_press", lambda paper, variant: (lambda document, out: None))
+    monkeypatch.setattr(pdf, "_press", lambda *args: (lambda document, out: None))
     assert layout.bleed_boxes(layout.pdf_of(first_brief, project, "print"))
 
 
@@ -53,22 +54,34 @@ def test_print_profile_paints_in_cmyk_only(press, first_outputs):
     assert layout.rgb_colour(first_outputs["pdf"])  # the screen PDF is RGB
 
 
-def test_a_print_profile_without_its_cmyk_sheet_is_caught(project, first_brief, monkeypatch):
+def test_a_print_profile_without_its_cmyk_sheet_and_conversion_is_caught(project, first_brief,
+                                                                           monkeypatch):
     from dataclasses import replace
 
     from pressroom import editions
 
     monkeypatch.setitem(editions.REGISTRY, "pdf-print", replace(editions.REGISTRY["pdf-print"], sheets=()))
-    assert layout.rgb_colour(layout.pdf_of(first_brief, project, "print"))
+    monkeypatch.setattr(pdf.pdfx, "active", lambda: False)  # RGB as WeasyPrint writes it
+    data = layout.pdf_of(first_brief, project, "print")
+    assert layout.rgb_colour(data)
+    assert [p.code for p in preflight.check(data, "print.pdf")] == ["V903"]
 
 
-def test_print_profile_is_pdf_x_1a_with_an_output_intent_and_no_annotations(press, first_outputs):
+def test_without_its_cmyk_sheet_the_conversion_still_makes_the_print_pdf_cmyk(project, first_brief,
+                                                                               monkeypatch):
+    monkeypatch.setitem(html.PROFILES, "print", ("print-profile.html", []))
+    data = layout.pdf_of(first_brief, project, "print")
+    assert layout.rgb_colour(data) == [] and preflight.check(data, "print.pdf") == []
+
+
+def test_print_profile_is_pdf_x_4_with_an_output_intent_and_no_annotations(press, first_outputs):
     reader = PdfReader(io.BytesIO(press))
-    assert reader.pdf_header == "%PDF-1.4"
-    assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-1a:2003"
+    assert reader.pdf_header == "%PDF-1.6"
+    assert reader.metadata["/GTS_PDFXVersion"] == "PDF/X-4"
     assert reader.metadata["/Trapped"] == "/False"
     intent = reader.trailer["/Root"]["/OutputIntents"][0]
     assert intent["/S"] == "/GTS_PDFX" and intent["/OutputConditionIdentifier"] == "FOGRA39"
+    assert intent["/DestOutputProfile"].get_data() == pdf.pdfx.PROFILE.read_bytes()
     assert all("/Annots" not in page for page in reader.pages)
     assert any("/Annots" in page for page in PdfReader(io.BytesIO(first_outputs["pdf"])).pages)
     assert reader.outline  # bookmarks stay
@@ -89,20 +102,20 @@ def test_the_cover_band_bleeds_in_print_and_not_on_screen(project, first_brief, 
     assert (round(x / mm, 1), round(y / mm, 1), round(width / mm, 1)) == (0.0, 0.0, 210.0)
 
 
-def test_print_profile_on_letter_names_the_us_condition(project, first_brief):
+def test_print_profile_on_letter_embeds_the_same_output_profile(project, first_brief):
     letter = dataclasses.replace(first_brief, metadata=dataclasses.replace(first_brief.metadata,
                                                                            paper="letter"))
     data = layout.pdf_of(letter, project, "print")
     assert layout.page_sizes(data) == {(215.9, 279.4)} and layout.bleed_boxes(data) == []
     intent = PdfReader(io.BytesIO(data)).trailer["/Root"]["/OutputIntents"][0]
-    assert intent["/OutputConditionIdentifier"] == "CGATS TR 001"
+    assert intent["/OutputConditionIdentifier"] == "FOGRA39" and "/DestOutputProfile" in intent
 
 
 def test_a_print_pdf_with_link_annotations_is_caught(project, first_brief, monkeypatch):
     keep = pdf._press
 
-    def leaky(paper, variant):
-        finish = keep(paper, variant)
+    def leaky(*args):
+        finish = keep(*args)
 
         def run(document, out):
             annots = {n: out.objects[n].get("Annots") for n in out.pages["Kids"][::3]}
@@ -175,7 +188,7 @@ def test_a_final_that_shows_a_draft_mark_is_caught(scratch):
 # ------------------------------------------------------------------ the publisher's mark
 
 def test_a_logo_from_house_yaml_is_on_the_cover_and_the_back_page(scratch):
-    (scratch.source_dir / "marks").mkdir()
+    (scratch.source_dir / "marks").mkdir(exist_ok=True)
     (scratch.source_dir / "marks" / "logo.svg").write_text(LOGO, encoding="utf-8")
     edit(scratch.source_dir / "house.yaml", "paper: a4", "paper: a4\nlogo: marks/logo.svg")
     brief = load(scratch)
@@ -189,8 +202,9 @@ def test_a_logo_from_house_yaml_is_on_the_cover_and_the_back_page(scratch):
              if b.element_tag == "img" and b.element.get("class") == "logo"
              and type(b).__name__.endswith("ReplacedBox")]
     assert logos == [1, len(doc.pages)]  # drawn on the cover and with the back matter
-    # an image may carry RGB: the print PDF then keeps its boxes but makes no PDF/X claim
-    assert "/GTS_PDFXVersion" not in PdfReader(io.BytesIO(out["pdf-print"])).metadata
+    # the logo's RGB is converted: the print PDF with a logo is PDF/X-4 too, and passes preflight
+    assert PdfReader(io.BytesIO(out["pdf-print"])).metadata["/GTS_PDFXVersion"] == "PDF/X-4"
+    assert preflight.check(out["pdf-print"], "logo-print.pdf") == []
 
 
 def test_without_a_logo_the_mark_is_typographic(first_outputs):

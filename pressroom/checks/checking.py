@@ -71,7 +71,7 @@ class Checked:
 
 
 def verify_built(project: Project, target: str | None, formats=None, epubcheck: bool = True,
-                 accessibility: bool = False) -> Checked:
+                 accessibility: bool = False, verapdf: bool = True) -> Checked:
     """Verify the outputs of every brief named by ``target`` that are in build/ (or ``formats``)."""
     briefs, _ = manuscript.load(project, target)  # raises on an error: nothing to verify then
     result = Checked()
@@ -94,10 +94,12 @@ def verify_built(project: Project, target: str | None, formats=None, epubcheck: 
                 "B420", f"the {editions.REGISTRY[edition].label} {why}",
                 f"run: invoke build --brief {brief.slug}{profile}", shown(path)))
         plans.append((brief, old, tuple(e for e in names if e not in old)))
+    chosen_validators = [name for name, on in (("epubcheck", epubcheck), ("verapdf", verapdf)) if on]
+    wanted = {e for name in chosen_validators for e in validators.VALIDATORS[name].editions}
     outside = {e: [editions.REGISTRY[e].path(build_dir, b.slug) for b, _, fresh in plans
                    if e in fresh and editions.REGISTRY[e].path(build_dir, b.slug).is_file()]
-               for e in ("epub",)}
-    running = validators.start(outside, ["epubcheck"] if epubcheck else [])  # beside what follows
+               for e in wanted}
+    running = validators.start(outside, chosen_validators)  # one JVM each, beside what follows
     for brief, old, fresh in plans:
         if not fresh and not accessibility:
             why = "its outputs are stale" if old else "not built yet, so no edition verified (invoke build makes them)"
@@ -114,13 +116,18 @@ def verify_built(project: Project, target: str | None, formats=None, epubcheck: 
         if not found and fresh:
             result.lines.append(f"{brief.slug}: manuscript checked; every section, heading and note "
                                 f"is in the {', '.join(editions.REGISTRY[e].label for e in fresh)}")
-    for _, problems in sorted(running.results().items()):
+    found = running.results()
+    for _, problems in sorted(found.items()):
         result.problems += problems
+    for name, files in running.work.items():  # what the outside validators said, in one line each
+        count = sum(len(found.get(f, [])) for f in files)
+        result.lines.append(f"{name}: {len(files)} file(s), {count} problem(s)")
     return result
 
 
 def check(project: Project, target: str | None, formats=(), strict: bool = False,
-          epubcheck: bool = True, accessibility: bool = False, warn=None) -> Checked:
+          epubcheck: bool = True, accessibility: bool = False, warn=None,
+          verapdf: bool = True) -> Checked:
     """`invoke check`: lint the manuscript, then verify what is built. A lint error (a warning
     too with ``strict``) stops it before any output is verified (ManuscriptError, every finding);
     lint warnings go to ``warn``; a problem of an output raises VerificationError."""
@@ -133,9 +140,14 @@ def check(project: Project, target: str | None, formats=(), strict: bool = False
     for finding in findings:
         if warn is not None:
             warn(finding)
-    checked = verify_built(project, target, formats or None, epubcheck, accessibility)
-    if checked.problems:
+    checked = verify_built(project, target, formats or None, epubcheck, accessibility, verapdf)
+    # a warning of an output (an image under 300 ppi for the press) fails only with --strict
+    failing = [p for p in checked.problems if p.severity == "error" or strict]
+    for problem in checked.problems:
+        if problem not in failing and warn is not None:
+            warn(problem)
+    if failing:
         for line in checked.lines:  # what did verify, before the problems
             print(line)
-        raise VerificationError(checked.problems)
+        raise VerificationError(failing)
     return checked

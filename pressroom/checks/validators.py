@@ -120,8 +120,17 @@ def _problems(report: Path, path: Path, errors: str) -> list[Problem]:
 
 
 #: Every outside validator, by the name its option of `invoke check` carries.
+def verapdf(paths: list[Path]) -> dict[Path, list[Problem]]:
+    """veraPDF (PDF/UA-1 and PDF/A-2a, what each file claims) on every screen PDF, in one JVM."""
+    from pressroom.checks import verapdf as vera
+    from pressroom.project import shown
+
+    return vera.validate(paths, lambda name: shown(Path(name)))
+
+
 VALIDATORS: dict[str, Validator] = {
     "epubcheck": Validator("epubcheck", ("epub",), epubcheck),
+    "verapdf": Validator("verapdf", ("pdf",), verapdf),
 }
 
 
@@ -131,6 +140,7 @@ class Running:
     """Validators started on their files; :meth:`results` waits for every one."""
 
     def __init__(self, work: dict[str, list[Path]]):
+        self.work = {name: files for name, files in work.items() if files}  # what each one checks
         self._results: dict[Path, list[Problem]] = {}
         self._failures: list[Problem] = []
         self._threads = [threading.Thread(target=self._one, args=(VALIDATORS[name], files),

@@ -379,8 +379,16 @@ def check_glyphs(files: dict, documents: dict[str, str], edition: str, where: st
 
 
 def verify_pdf_file(brief: Brief, path: Path, edition, epubcheck: bool = False) -> list[Problem]:
-    """A PDF edition (any profile) on disk, named by its profile in the problems."""
-    return verify_pdf(brief, path.read_bytes(), edition.label)
+    """A PDF edition (any profile) on disk, named by its profile in the problems; a print PDF is
+    also preflighted for PDF/X (veraPDF checks the screen PDF: see checks/verapdf.py)."""
+    data = path.read_bytes()
+    problems = verify_pdf(brief, data, edition.label)
+    if edition.profile == "print":
+        from pressroom.checks import preflight
+        from pressroom.project import shown
+
+        problems += preflight.check(data, shown(path))
+    return problems
 
 
 def verify_epub_file(brief: Brief, path: Path, edition, epubcheck: bool = False) -> list[Problem]:

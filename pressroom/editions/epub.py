@@ -118,10 +118,10 @@ def prepare(ctx, edition) -> Prepared:
     """All of the EPUB that does not depend on the PDF's layout: a build makes it while the PDF
     is laid out, and :func:`finish` adds the page numbers. The HTML edition's tree counts for
     the fonts' character sets (see :func:`_lean`)."""
-    return _prepare(ctx.brief, ctx.project, ctx.tree)
+    return _prepare(ctx.brief, ctx.project, ctx.views(but=edition.name))
 
 
-def _prepare(brief: Brief, project: Project, tree: Files | None = None) -> Prepared:
+def _prepare(brief: Brief, project: Project, others=()) -> Prepared:
     from pressroom.editions import epubzip
 
     files: Files = {}
@@ -131,26 +131,30 @@ def _prepare(brief: Brief, project: Project, tree: Files | None = None) -> Prepa
     for image in brief.images:
         files[image.target] = image.source
     docs = _documents(brief, project)
-    files = _lean(brief, project, files, docs, tree)
+    files = _lean(brief, project, files, docs, others)
     for name, value in files.items():
         if isinstance(value, Path):  # kept per process (epubzip.py): packing finds them done
             epubzip.compressed(value, _level(name))
     return Prepared(brief, project, docs, files)
 
 
-def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str],
-          tree: Files | None = None) -> Files:
-    """The fonts cut down to what the book and the web edition draw (one subset per face serves
-    both), as WOFF2: see :mod:`pressroom.editions.fontsubset`."""
+def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str], others=()) -> Files:
+    """The fonts cut down to what the book and the other reading editions (``others``) draw (one
+    subset per face serves them all), as WOFF2: see :mod:`pressroom.editions.fontsubset`."""
     from pressroom.editions import fontsubset
-    from pressroom.editions import html
 
-    web = html.fonts_view(tree if tree is not None else html.tree(brief, project))
-    return fontsubset.lean(files, fonts_view(brief, project, docs)[1],
-                           project.build_dir / fontsubset.CACHE, web=False, others=[web])
+    return fontsubset.lean(files, _view(brief, project, docs)[1],
+                           project.build_dir / fontsubset.CACHE, web=False, others=list(others))
 
 
-def fonts_view(brief: Brief, project: Project, docs: dict[str, str] | None = None):
+def fonts_view(ctx):
+    """What the book's fonts must draw, for the other reading editions' subsets (its documents
+    as prepared, when they are)."""
+    prepared = ctx.prepared.get("epub")
+    return _view(ctx.brief, ctx.project, prepared.docs if prepared is not None else None)
+
+
+def _view(brief: Brief, project: Project, docs: dict[str, str] | None = None):
     """What the book's fonts must draw: its stylesheets and documents, with the navigation
     document as it will be, a page list included (its numbers are not known yet)."""
     docs = _documents(brief, project) if docs is None else docs

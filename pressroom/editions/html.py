@@ -79,18 +79,24 @@ def paginate(brief: Brief, files: Files, starts: list[pages.PageStart]) -> Files
     return {**files, "index.html": marked.encode("utf-8")}
 
 
-def lean(brief: Brief, project: Project, files: Files, book: dict[str, str] | None = None) -> Files:
-    """The tree as readers get it: its fonts cut down to what its pages and the EPUB draw (one
-    subset per face serves both), as WOFF2 with ``font-display: swap`` (see
-    :mod:`pressroom.editions.fontsubset`). A build makes it while the PDF is laid out from the tree with
-    the whole faces. ``book``: the EPUB's documents, if made already."""
-    from pressroom.editions import epub, fontsubset
+def lean(brief: Brief, project: Project, files: Files, others=()) -> Files:
+    """The tree as readers get it: its fonts cut down to what its pages and the other reading
+    editions (``others``: their ``(files, documents)``, see :meth:`Context.views`) draw, one subset
+    per face serving them all, as WOFF2 with ``font-display: swap`` (see
+    :mod:`pressroom.editions.fontsubset`). A build makes it while the PDF is laid out from the
+    tree with the whole faces."""
+    from pressroom.editions import fontsubset
 
-    return fontsubset.lean(files, fonts_view(files)[1], project.build_dir / fontsubset.CACHE,
-                           others=[epub.fonts_view(brief, project, book)])
+    return fontsubset.lean(files, _view(files)[1], project.build_dir / fontsubset.CACHE,
+                           others=list(others))
 
 
-def fonts_view(files: Files):
+def fonts_view(ctx):
+    """What this edition's fonts must draw, for the other reading editions' subsets."""
+    return _view(ctx.tree)
+
+
+def _view(files: Files):
     """What the tree's fonts must draw: its files and pages, with a page break to come."""
     documents = {name: read(value).decode("utf-8") for name, value in files.items()
                  if name.endswith(".html")}
@@ -124,8 +130,7 @@ def prepare(ctx, edition):
     and the EPUB draw (:func:`lean`). Made only beside a PDF, it keeps the whole faces."""
     if "html" not in ctx.chosen:
         return ctx.brief, ctx.tree
-    book = ctx.prepared["epub"].docs if "epub" in ctx.prepared else None
-    return ctx.brief, lean(ctx.brief, ctx.project, ctx.tree, book)
+    return ctx.brief, lean(ctx.brief, ctx.project, ctx.tree, ctx.views(but=edition.name))
 
 
 def finish(prepared, starts):

@@ -23,11 +23,9 @@ reading editions while the PDF is written.
 from __future__ import annotations
 
 import hashlib
-import logging
 import posixpath
 import re
-import threading
-from contextlib import contextmanager
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
@@ -38,69 +36,22 @@ from pressroom.editions.resources import Files, read
 from pressroom.weasy.fetcher import TreeFetcher
 from pressroom.weasy import tags as pdftags
 from pressroom.editions import PAGES
-
-BLEED_MM = 3.0
-PT_PER_MM = 72 / 25.4
-
-#: Registered characterisations (ICC registry) a PDF/X output intent may name without a profile.
-CONDITIONS = {
-    "a4": ("FOGRA39", "Offset printing, according to ISO 12647-2:2004/Amd 1, OFCOM, paper type 1 "
-                      "or 2 = coated art, 115 g/m2, screen ruling 60/cm"),
-    "letter": ("CGATS TR 001", "SWOP (Publication) Grade 5 Paper, Positive Plates"),
-}
-
+from pressroom.weasy import pdfa, pdfx
+from pressroom.weasy.capture import capturing as _capturing
+from pressroom.weasy.press import BLEED_MM, PT_PER_MM, finisher as _press  # noqa: F401 (used by tests)
 
 @dataclass(frozen=True)
 class Profile:
     name: str
     page: str  # the page of the edition tree it is made from
 
-    def variant(self, brief: Brief) -> str | None:
-        if self.name == "screen":
-            return "pdf/ua-1"
-        return None if brief.images or brief.metadata.logo else "pdf/x-1a"
+    def variant(self, brief: Brief) -> str:
+        """The claim WeasyPrint writes: PDF/A-2a on screen (pdfa.py adds PDF/UA-1 to it), PDF/X-4
+        in print (pdfx.py makes every colour of it CMYK)."""
+        return "pdf/a-2a" if self.name == "screen" else "pdf/x-4"
 
 
 PROFILES = {name: Profile(name, page) for name, (page, _) in PAGES.items()}
-
-
-class _Capture(logging.Handler):
-    """WeasyPrint's warnings in this thread while it lays out or writes a PDF, each with the
-    stylesheet WeasyPrint was parsing when it warned (its progress log names each one)."""
-
-    def __init__(self):
-        super().__init__(logging.INFO)
-        self.thread = threading.get_ident()
-        self.sheet: str | None = None  # the URL of the stylesheet being parsed
-        self.records: list[tuple[str | None, str]] = []  # (stylesheet, message)
-
-    def emit(self, record):
-        if record.thread != self.thread:
-            return
-        message = record.getMessage()
-        if record.levelno >= logging.WARNING:
-            self.records.append((self.sheet, message))
-        elif message.startswith(_PARSING):
-            self.sheet = message[len(_PARSING):]
-
-
-_PARSING = "Step 2 - Fetching and parsing CSS - "
-
-
-@contextmanager
-def _capturing():
-    """Capture WeasyPrint's warnings (and the stylesheet names of its progress log) in a block."""
-    from weasyprint.logger import LOGGER
-
-    progress = logging.getLogger("weasyprint.progress")
-    capture, level = _Capture(), progress.level
-    LOGGER.addHandler(capture)
-    progress.setLevel(logging.INFO)
-    try:
-        yield capture
-    finally:
-        progress.setLevel(level)
-        LOGGER.removeHandler(capture)
 
 
 def _options(brief: Brief, profile: str) -> dict:
@@ -177,16 +128,32 @@ def write(brief: Brief, document, profile: str = "screen",
     (pdftags.py), the print PDF finished for the press (``_press``). WeasyPrint's warnings
     while writing (a font it cannot embed) are added to ``warnings``."""
     options = _options(brief, profile)
-    finisher = pdftags.finish if profile == "screen" else _press(brief.metadata.paper,
-                                                                 options["pdf_variant"])
+    if profile == "screen":
+        finisher = _screen
+    else:
+        finisher = _press(brief.metadata.paper, options["pdf_variant"], _document_id(brief))
     with _capturing() as capture:
         try:
-            data = document.write_pdf(finisher=finisher, **options)
+            with pdfx.converting(profile != "screen"):
+                data = document.write_pdf(finisher=finisher, **options)
+        except BuildError:
+            raise
         except Exception as exc:
             raise _failed(brief, exc) from exc
     if warnings is not None:
         warnings += problems(files or {}, base_url, capture.records)
     return data
+
+
+def _screen(document, pdf) -> None:
+    pdftags.finish(document, pdf)
+    pdfa.finish(document, pdf)
+
+
+def _document_id(brief: Brief) -> str:
+    """A PDF/X-4 file's xmpMM:DocumentID, stable for the brief's identifier and version."""
+    meta = brief.metadata
+    return "uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"{meta.identifier}|{meta.version}"))
 
 
 def render(brief: Brief, files: Files, base_url: str, profile: str = "screen",
@@ -353,57 +320,6 @@ def finish(job, starts):
 
     job.starts()
     return Made(job.pdf(), job.page_count)
-
-
-def _marks(x0: float, y0: float, x1: float, y1: float) -> bytes:
-    """Crop marks at the corners and registration crosses at the middle of each side, drawn
-    in registration colour (100 % of every ink), 5 mm clear of the trim: outside the bleed."""
-    mm = PT_PER_MM
-    gap, length, r = 5 * mm, 5 * mm, 1.5 * mm
-    ops = ["q", "0.25 w", "1 1 1 1 K"]
-    for x, sx in ((x0, -1), (x1, 1)):
-        for y, sy in ((y0, -1), (y1, 1)):
-            ops += [f"{x + sx * gap:.3f} {y:.3f} m {x + sx * (gap + length):.3f} {y:.3f} l S",
-                    f"{x:.3f} {y + sy * gap:.3f} m {x:.3f} {y + sy * (gap + length):.3f} l S"]
-    middle_x, middle_y, off = (x0 + x1) / 2, (y0 + y1) / 2, 7.5 * mm
-    for cx, cy in ((middle_x, y1 + off), (middle_x, y0 - off), (x0 - off, middle_y), (x1 + off, middle_y)):
-        k = r * 0.5523
-        ops += [f"{cx - 2 * r:.3f} {cy:.3f} m {cx + 2 * r:.3f} {cy:.3f} l S",
-                f"{cx:.3f} {cy - 2 * r:.3f} m {cx:.3f} {cy + 2 * r:.3f} l S",
-                f"{cx + r:.3f} {cy:.3f} m {cx + r:.3f} {cy + k:.3f} {cx + k:.3f} {cy + r:.3f} {cx:.3f} {cy + r:.3f} c "
-                f"{cx - k:.3f} {cy + r:.3f} {cx - r:.3f} {cy + k:.3f} {cx - r:.3f} {cy:.3f} c "
-                f"{cx - r:.3f} {cy - k:.3f} {cx - k:.3f} {cy - r:.3f} {cx:.3f} {cy - r:.3f} c "
-                f"{cx + k:.3f} {cy - r:.3f} {cx + r:.3f} {cy - k:.3f} {cx + r:.3f} {cy:.3f} c S"]
-    ops.append("Q")
-    return "\n".join(ops).encode()
-
-
-def _press(paper: str, variant: str | None):
-    """A WeasyPrint finisher for the print profile: the exact 3 mm BleedBox, printer's marks
-    in CMYK, no annotations, no page transparency group, and the PDF/X output intent."""
-    import pydyf
-
-    def finish(document, pdf):
-        bleed = BLEED_MM * PT_PER_MM
-        for number in pdf.pages["Kids"][::3]:  # Kids is flat: number, 0, "R", ...
-            page = pdf.objects[number]
-            page.pop("Annots", None)
-            page.pop("Group", None)  # an RGB transparency group; the pages are opaque
-            x0, y0, x1, y1 = (float(v) for v in page["TrimBox"])
-            page["BleedBox"] = pydyf.Array([x0 - bleed, y0 - bleed, x1 + bleed, y1 + bleed])
-            marks = pydyf.Stream([_marks(x0, y0, x1, y1)], compress=True)
-            pdf.add_object(marks)
-            page["Contents"] = pydyf.Array([marks.reference, page["Contents"]])
-        if variant:
-            identifier, condition = CONDITIONS[paper]
-            pdf.catalog["OutputIntents"] = pydyf.Array([pydyf.Dictionary({
-                "Type": "/OutputIntent", "S": "/GTS_PDFX",
-                "OutputConditionIdentifier": pydyf.String(identifier),
-                "OutputCondition": pydyf.String(condition),
-                "RegistryName": pydyf.String("http://www.color.org"),
-                "Info": pydyf.String(identifier),
-            })])
-    return finish
 
 
 def locate(brief: Brief, url: str) -> tuple[str, int | None]:

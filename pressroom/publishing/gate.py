@@ -6,6 +6,8 @@
                                              status is draft), warnings too; R602
         -- the above are told together, and refuse before anything is built --
     a fresh build verifies complete          V5xx, EPUBCheck V504
+    veraPDF passes the screen PDF            V901, V902 (PDF/UA-1 and PDF/A-2a)
+    the print PDF passes the PDF/X preflight V903-V910, its warnings too (preflight.py)
     no output carries a draft marking        R603
 
 Every unmet condition is reported, one line each, in one :class:`PublishError`.
@@ -25,6 +27,7 @@ from pressroom import editions
 from pressroom.errors import ManuscriptError, Problem, PressroomError, PublishError
 from pressroom.manuscript import Project, shown
 from pressroom.model import Brief
+from pressroom.checks import verapdf
 
 #: What marks a draft in an output: classes and attributes of the layouts, and the banner's words.
 DRAFT_CLASSES = {"draft", "draft-banner", "draft-mark"}
@@ -130,6 +133,7 @@ def check(project: Project, target: str) -> Brief:
                                                                             brief.slug)["epub"])
         reasons += verify.verify_outputs(brief, project.build_dir, epubcheck=False, formats=RELEASED)
         reasons += epubcheck.result()
+    reasons += verapdf.check_builds([brief], project.build_dir)  # PDF/UA-1 and PDF/A-2a
     reasons += draft_marks(brief, project.build_dir)
     if reasons:
         raise PublishError(reasons)

@@ -1,12 +1,14 @@
 """Finishing WeasyPrint's tag tree for PDF/UA-1 (a ``finisher`` run just before the PDF is written).
 
 WeasyPrint 70 tags the document from the HTML (headings, paragraphs, lists,
-tables, figures with their ``alt``). Two things it leaves to us:
+tables, figures with their ``alt``). Three things it leaves to us:
 
 * **Running heads and folios** (the page's margin boxes) are marked content
   with an MCID whose structure element is never linked into the tree: content
   that is neither tagged nor an artifact. They become pagination artifacts
   (``/Artifact <</Type /Pagination>>``) and leave the parent tree.
+* **Skipped heading levels** (a manuscript's mistake, which the lint reports as C306) are
+  closed up in the tag tree (PDF/UA-1 7.4.2).
 * **Footnotes** sit in the page's footnote area as an untyped ``NonStruct``
   holding one ``Span`` per note. Each note becomes a ``Note`` with an ``ID``
   (PDF/UA-1 7.9) inside a ``Div``.
@@ -88,6 +90,25 @@ def _notes(pdf, document, structure) -> None:
                 note["ID"] = pydyf.String(f"note-{count}")
 
 
+def _heading_levels(pdf, structure) -> None:
+    """No heading level skipped going down (PDF/UA-1 7.4.2): a heading deeper than the one
+    before it by more than a level is tagged one level below it. The manuscript's skipped level
+    is reported by the lint (C306); the page keeps the size the author chose."""
+    last = 0
+    todo = [structure]
+    while todo:
+        element = todo.pop()
+        role = str(element.get("S", ""))
+        if role[:2] == "/H" and role[2:].isdigit():
+            level = int(role[2:])
+            if level > last + 1:
+                level = last + 1
+                element["S"] = f"/H{level}"
+            last = level
+        todo.extend(reversed([k for k in _kids(pdf, element) if isinstance(k, pydyf.Dictionary)
+                              and k.get("Type") == "/StructElem"]))
+
+
 def _as_bytes(value) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
@@ -101,3 +122,4 @@ def finish(document, pdf) -> None:
     page_streams = [pdf.objects[_ref(pdf.objects[_ref(r)]["Contents"])] for r in pdf.page_references]
     _artifacts(pdf, root, page_streams)
     _notes(pdf, document, structure)
+    _heading_levels(pdf, structure)
