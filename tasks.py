@@ -165,7 +165,7 @@ def fix(c, brief=None, check=False, debug=False):
 @task(help={"quick": "the first brief only, 3 runs (a smoke run, not a measurement)",
             "runs": "runs of each measure (default 5, 3 for ×200; medians are reported)",
             "sizes": "comma-separated multiples of the first brief (default 1,40,200)",
-            "readme": "also write the table into the README's performance section"})
+            "readme": "also write the table into docs/performance.md"})
 def bench(c, quick=False, runs=0, sizes=None, readme=False):
     """Measure builds against WeasyPrint's own render of the same print.html; write build/bench/bench.json."""
     from devtools import bench as benchmark
@@ -173,7 +173,7 @@ def bench(c, quick=False, runs=0, sizes=None, readme=False):
     chosen = [int(s) for s in sizes.split(",")] if sizes else None
     try:
         benchmark.run(_project().build_dir, quick=quick, runs=runs or None, sizes=chosen,
-                      readme=ROOT / "README.md" if readme else None,
+                      readme=ROOT / "docs" / "performance.md" if readme else None,
                       say=lambda line: print(line, flush=True))
     except benchmark.BenchError as error:
         raise Exit(f"bench: {error}", 1) from None
@@ -207,8 +207,8 @@ def publish(c, brief, dist=None, debug=False):
             "dpi": "resolution of the page images (default 60)"})
 def thumbnails(c, brief=None, dpi=60):
     """Render the cover and the first interior page of a brief's PDF to docs/*.png (for the README)."""
-    from pressroom.editions import leanpng
     from pressroom.build import build as run_build
+    from pressroom.editions import leanpng
 
     if not shutil.which("pdftoppm"):
         raise Exit("pressroom: pdftoppm is missing; install poppler-utils (scripts/bootstrap does)", 1)

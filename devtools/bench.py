@@ -33,6 +33,8 @@ import sys
 import time
 from pathlib import Path
 
+from devtools.benchreport import SERIES, WARM, WHOLE, results, table, update_readme
+
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "azerbaijan-between-moscow-and-the-west"
 SIZES = (1, 40, 200)
@@ -42,8 +44,6 @@ QUICK_SIZES, QUICK_RUNS = (1,), 3
 TAGGED_UP_TO = 40  # the tagged reference up to this size (a reference, no target; ×200: +8 minutes)
 SAMPLE_EVERY = 0.05  # seconds between two readings of a process tree's memory
 
-from devtools.benchreport import (SERIES, WARM, WHOLE, results,
-                                   table, update_readme)
 
 SAMPLE = "sample-brief-corridors"  # its size targets: one build of it per run
 

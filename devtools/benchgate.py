@@ -60,9 +60,9 @@ def measure(bench_dir: Path, runs: int, say) -> dict[str, list[float]]:
 
 def report(samples: dict[str, list[float]]) -> tuple[dict, list[dict]]:
     """The measures (summaries) and their targets."""
-    from devtools.benchreport import summary
-
     from statistics import median
+
+    from devtools.benchreport import summary
 
     measures = {name: {**summary(values), "cpu": median(samples.get(f"{name}_cpu") or [0.0])}
                 for name, values in samples.items() if values and name in LABELS}

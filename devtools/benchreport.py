@@ -63,7 +63,7 @@ def summary(values: list[float]) -> dict:
 
 def results(sizes: list, runs: int, quick: bool, started: float, load: tuple,
             series: dict | None = None, sample: dict | None = None) -> dict:
-    data: dict = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    data: dict = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                   "commit": commit(), "machine": machine(), "runs": runs, "quick": quick,
                   "seconds": round(time.perf_counter() - started, 1),
                   "load": {"before": load, "after": os.getloadavg()}, "sizes": {}}
@@ -107,7 +107,7 @@ def results(sizes: list, runs: int, quick: bool, started: float, load: tuple,
 def targets(sizes: dict) -> list[dict]:
     checked = []
     for name, times, measure, against, limit in TARGETS:
-        for key, size in sizes.items():
+        for _key, size in sizes.items():
             if times is not None and size["times"] != times:
                 continue
             if measure.split(".")[0] not in size["measures"]:
@@ -177,7 +177,7 @@ def table(data: dict) -> str:
     lines += ["| brief | what | median s | min–max s | × baseline | peak MiB, largest process "
               "(× baseline) | peak MiB, all processes (× baseline) | CPU s (× baseline) |",
               "|---|---|---:|---:|---:|---:|---:|---:|"]
-    for key, size in data["sizes"].items():
+    for size in data["sizes"].values():
         where = f"×{size['times']} ({size['sections']} sections, {size['pages']} pages; {size['runs']} runs)"
         for name in WHOLE + WARM:
             if name not in size["measures"]:

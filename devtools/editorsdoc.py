@@ -212,7 +212,7 @@ EXAMPLES: dict[str, tuple[str, str]] = {
              "Build it again with `--profile print`."),
     "V908": ("build/my-brief-print.pdf: GTS_PDFXVersion differs between the XMP and the Info dictionary",
              "Build it again with `--profile print`."),
-    "V909": (f"build/my-brief-print.pdf: warning: images/map.png is 150 ppi at its printed size (page 3)",
+    "V909": ("build/my-brief-print.pdf: warning: images/map.png is 150 ppi at its printed size (page 3)",
              "Give the printer an image of at least 300 ppi at the size it is printed, or print it smaller."),
     "V910": ("build/my-brief-print.pdf: warning: an image of page 2 has 320 % total ink",
              "Ask the designer for an image within 300 % total ink (the printer's limit)."),

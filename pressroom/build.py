@@ -20,17 +20,16 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from pressroom import editions
-from pressroom.execution import cache, inputs, scheduler
 from pressroom.errors import BuildError, ManuscriptError, PressroomError, Problem
+from pressroom.execution import cache, inputs, scheduler
 from pressroom.project import Project, resolve_targets
 
 if TYPE_CHECKING:  # a rebuild with nothing to do imports only what plans it
-    from pressroom.model import Brief
     from pressroom.editions.resources import Files
+    from pressroom.model import Brief
 
 
 @dataclass
@@ -153,14 +152,14 @@ def render(brief: Brief, project: Project, names=None, shown=None) -> Rendered:
         for edition in chosen:
             with inputs.recording() as files:
                 prepared[edition.name] = context.prepared[edition.name] = _rendering(
-                    brief, edition.label, lambda: edition.renderer().prepare(context, edition))
+                    brief, edition.label, lambda e=edition: e.renderer().prepare(context, e))
             rendered.used[edition.name] = files
         starts = _rendering(brief, "screen PDF", numbering.starts)
         rendered.pages["pdf"] = numbering.page_count
         for edition in sorted(chosen, key=lambda e: bool(e.profile)):  # the PDFs last: being written
             with inputs.recording() as files:
                 made = _rendering(brief, edition.label,
-                                  lambda: edition.renderer().finish(prepared[edition.name], starts))
+                                  lambda e=edition: e.renderer().finish(prepared[e.name], starts))
             rendered[edition.name] = made.data
             rendered.used[edition.name] = common | rendered.used[edition.name] | files
             if made.pages is not None:
@@ -196,10 +195,10 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
         for edition in sorted((editions.REGISTRY[n] for n in outputs), key=lambda e: not e.folder):
             data, path = outputs[edition.name], edition.path(build_dir, brief.slug)
             if edition.folder:
-                writers.guarded(path, lambda: batch.tree(path, data))
+                writers.guarded(path, lambda p=path, d=data: batch.tree(p, d))
                 size = sum(len(v) if isinstance(v, bytes) else v.stat().st_size for v in data.values())
             else:
-                writers.guarded(path, lambda: batch.file(path, data))
+                writers.guarded(path, lambda p=path, d=data: batch.file(p, d))
                 size = len(data)
             written.append((edition.name, path, size))
         writers.guarded(build_dir, batch.commit)

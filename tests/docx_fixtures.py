@@ -412,5 +412,5 @@ def document_runs(path: Path) -> list[str]:
 
 
 if __name__ == "__main__":
-    for name, made in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docx-fixtures")).items():
+    for _name, made in write_all(Path(sys.argv[1] if len(sys.argv) > 1 else "docx-fixtures")).items():
         print(made)

@@ -19,10 +19,10 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import yaml
-
 from conftest import ROOT
-from pressroom.checks import verify
+
 from pressroom.build import build
+from pressroom.checks import verify
 from pressroom.errors import PressroomError, exit_code
 from pressroom.manuscript import Project
 from pressroom.manuscript.safety import link_scheme

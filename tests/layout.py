@@ -11,8 +11,8 @@ import re
 
 from pypdf import PdfReader
 
-from pressroom.checks import verify
 from pressroom.build import render
+from pressroom.checks import verify
 from pressroom.editions import html, pdf
 
 MM = 72 / 25.4

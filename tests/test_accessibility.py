@@ -11,15 +11,15 @@ import struct
 import zlib
 
 import pytest
-
 from conftest import FIRST, FIXTURES, write_brief
-from pressroom.checks import accessibility, tagged
+
 from pressroom import manuscript
-from pressroom.editions import pagination as pages
 from pressroom.build import render
+from pressroom.checks import accessibility, tagged
+from pressroom.editions import pagination as pages
 from pressroom.editions import pdf as pdf_edition
-from pressroom.weasy import tags as pdftags
 from pressroom.editions.resources import read
+from pressroom.weasy import tags as pdftags
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"
 
@@ -98,7 +98,8 @@ def test_every_pdf_page_is_marked_where_it_begins(which, first_brief, first_outp
 
 
 def test_the_epub_declares_its_page_source_and_features(first_outputs):
-    import zipfile, io
+    import io
+    import zipfile
 
     opf = zipfile.ZipFile(io.BytesIO(first_outputs["epub"])).read("EPUB/package.opf").decode()
     assert "<dc:source>" in opf and "PDF edition" in opf and 'property="pageBreakSource"' in opf
@@ -122,7 +123,8 @@ def test_a_missing_marker_and_a_short_page_list_are_caught(first_brief, first_ou
     html = re.sub(r'<span role="doc-pagebreak" id="page-2"[^>]*></span>', "", _html(first_outputs))
     problems = accessibility.check_markers(first_brief, first_outputs["pdf"], [html], "HTML edition")
     assert [p.code for p in problems] == ["V505"] and "page 2" in problems[0].message
-    import io, zipfile
+    import io
+    import zipfile
 
     source = zipfile.ZipFile(io.BytesIO(first_outputs["epub"]))
     buffer = io.BytesIO()
@@ -239,7 +241,8 @@ def test_ace_and_axe_find_no_violation(which, tmp_path, project, first_brief, fi
 
 
 def test_ace_catches_a_book_without_language(tmp_path, first_brief, first_outputs):
-    import io, zipfile
+    import io
+    import zipfile
 
     source = zipfile.ZipFile(io.BytesIO(first_outputs["epub"]))
     path = tmp_path / "broken.epub"

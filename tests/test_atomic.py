@@ -16,11 +16,11 @@ import time
 import zipfile
 
 import pytest
-
 from conftest import ROOT
 from hostile_support import MANIFEST, run_library
-from pressroom.execution import writers
+
 from pressroom.editions.fontsubset import CACHE
+from pressroom.execution import writers
 
 DOC = """---
 title: Survives

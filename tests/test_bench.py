@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import FIRST, ROOT
+
 from devtools import bench, benchreport
 from pressroom import manuscript
 from pressroom.manuscript import Project

@@ -2,9 +2,10 @@
 and entries it says, and the author's brief is untouched."""
 
 from conftest import FIRST, ROOT
+
 from devtools import bench, benchcite
-from pressroom.manuscript import citations
 from pressroom import manuscript
+from pressroom.manuscript import citations
 from pressroom.project import Project
 
 

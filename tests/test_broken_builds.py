@@ -5,10 +5,10 @@ import re
 import zipfile
 
 import pytest
-
 from conftest import FIXTURES, edit, load_brief
-from pressroom.checks import verify
+
 from pressroom.build import render
+from pressroom.checks import verify
 from pressroom.editions.resources import read
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"

@@ -12,8 +12,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import write_brief
+
 from pressroom import build as pipeline
 from pressroom import editions
 from pressroom.checks import checking, validators, verify

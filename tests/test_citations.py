@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, copy_project, load_brief
-from pressroom.manuscript import citations
+
 from pressroom import manuscript
+from pressroom.manuscript import citations
 
 FIXTURE = ROOT / "tests" / "fixtures" / "citations"
 STYLES = citations.vendored_styles()
@@ -264,8 +264,8 @@ def test_entries_are_untrusted_markup_is_text(tmp_path):
 def test_every_edition_of_the_fixture_is_complete_and_valid(tmp_path, style):
     """EPUBCheck 0/0, Ace and axe-core 0 violations, the tagged PDF's check, every citation and
     entry in every edition; the bibliography is a list (L, LI) in the PDF's tags."""
-    from pressroom.checks import accessibility, tagged, verify
     from pressroom import build
+    from pressroom.checks import accessibility, tagged, verify
 
     project, folder = fixture_project(tmp_path, style)
     build.build(project, "cites", force=True)
@@ -277,7 +277,8 @@ def test_every_edition_of_the_fixture_is_complete_and_valid(tmp_path, style):
     roles = [n.role for n in tree.nodes]
     assert roles.count("LI") >= 16 and "L" in roles
     epub = (project.build_dir / "cites.epub").read_bytes()
-    import zipfile, io
+    import io
+    import zipfile
     page = zipfile.ZipFile(io.BytesIO(epub)).read("EPUB/references.xhtml").decode()
     assert 'role="doc-bibliography"' in page and page.count('epub:type="biblioentry"') == 16
 

@@ -3,10 +3,10 @@ catching a deliberately broken build (a stylesheet or layout edited in a scratch
 
 import dataclasses
 
-import pytest
-
 import layout
+import pytest
 from conftest import FIXTURES, edit, load_brief
+
 from pressroom.checks import verify
 from pressroom.checks.glyphs import missing_glyphs
 
@@ -145,8 +145,9 @@ def test_the_multilingual_sample_has_a_glyph_for_every_character(sample_pdf, sam
 
 
 def test_only_vendored_faces_are_embedded(sample_pdf):
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     names = set()
     for page in PdfReader(io.BytesIO(sample_pdf)).pages:
@@ -175,8 +176,9 @@ def test_a_fallback_face_missing_from_the_stack_is_caught(scratch):
     edit(scratch.styles_dir / "print.css", '"Source Serif 4", "Pressroom Noto Serif Armenian", serif; font-size: 10.5pt',
          '"Source Serif 4", serif; font-size: 10.5pt')
     data = layout.pdf_of(load(scratch, SAMPLE), scratch)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     names = {str(f.get_object()["/BaseFont"]).split("+", 1)[1].rstrip(",")
              for page in PdfReader(io.BytesIO(data)).pages
@@ -221,8 +223,9 @@ def test_a_long_brief_gets_a_table_of_contents_with_page_numbers(scratch):
     for section in brief.sections:
         assert f"{section.label} {pages[section.id]}" in contents.replace("\n", " ")
     assert layout.folios(data) == []
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     links = [a.get_object() for a in PdfReader(io.BytesIO(data)).pages[1].get("/Annots", [])]
     internal = [a for a in links if "/Dest" in a or a.get("/A", {}).get("/S") == "/GoTo"]

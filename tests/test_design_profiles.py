@@ -6,17 +6,17 @@ import io
 import re
 import zipfile
 
+import layout
 import pytest
+from conftest import FIRST, FIXTURES, edit, load_brief
 from pypdf import PdfReader
 
-import layout
-from conftest import FIRST, FIXTURES, edit, load_brief
 from pressroom import manuscript
 from pressroom.build import render
 from pressroom.checks import preflight
 from pressroom.editions import html, pdf
-from pressroom.errors import ManuscriptError
 from pressroom.editions.resources import read
+from pressroom.errors import ManuscriptError
 
 NOTES_DOC = FIXTURES / "documents" / "notes-and-tables.md"  # status: draft (the default)
 LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 40" width="40" height="40">'

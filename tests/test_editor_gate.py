@@ -4,14 +4,14 @@ reason at once and refuses before building; a final brief's needs and YAML traps
 from __future__ import annotations
 
 import pytest
-
 from conftest import write_brief
+
 from pressroom import build as pipeline
-from pressroom.publishing import gate
-from pressroom.checks import lint
 from pressroom import manuscript
-from pressroom.manuscript import markdown
+from pressroom.checks import lint
 from pressroom.errors import ManuscriptError, PublishError
+from pressroom.manuscript import markdown
+from pressroom.publishing import gate
 
 TINY = """title: A tiny brief
 number: 7
@@ -181,9 +181,9 @@ def test_an_undefined_note_points_at_its_own_line_and_column(scratch):
 
 @pytest.mark.slow
 def test_the_editors_walk_takes_two_publish_runs_and_no_literal_markup_is_released(scratch, tmp_path):
+    from pressroom.checks import verify
     from pressroom.manuscript import fix, scaffold
     from pressroom.publishing import publish
-    from pressroom.checks import verify
 
     folder = scaffold.new_brief(scratch, "Heat and Work in the South Caucasus")
     section = folder / "01-introduction.md"

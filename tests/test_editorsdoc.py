@@ -1,6 +1,7 @@
 """docs/editors.md is generated from CODES and never drifts (issue 20)."""
 
 from conftest import ROOT
+
 from devtools import editorsdoc
 from pressroom.errors import CODES
 

@@ -5,11 +5,11 @@ import zipfile
 from xml.etree import ElementTree as ET
 
 import pytest
-
-from pressroom.checks import verify
-from pressroom.build import render
-from pressroom.checks.verify import NS
 from test_sources import article_paragraphs, sentences
+
+from pressroom.build import render
+from pressroom.checks import verify
+from pressroom.checks.verify import NS
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import write_brief
 from invoke import Context, Exit
 
-from conftest import write_brief
-from pressroom.manuscript import fix
 from pressroom.checks import lint
+from pressroom.manuscript import fix
 from pressroom.manuscript.wording import normalise
 
 YAML = """title: "The day's \\"big\\" memo"

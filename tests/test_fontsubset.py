@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pressroom.editions import fontsubset, leanpng
 from pressroom.checks import verify
+from pressroom.editions import fontsubset, leanpng
 from pressroom.editions.resources import read, style_assets
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,12 +28,23 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
-from pressroom.manuscript import Project
+from hostile_support import (
+    MANIFEST,
+    SECRET,
+    active_content,
+    bad_urls,
+    epub_texts,
+    load_expect,
+    outputs,
+    prepare,
+    run_cli,
+    run_library,
+    verify_built,
+    well_formed_xhtml,
+)
 
-from hostile_support import (MANIFEST, SECRET, active_content, bad_urls, epub_texts, load_expect, outputs,
-                             prepare, run_cli, run_library, verify_built, well_formed_xhtml)
+from pressroom.manuscript import Project
 
 CORPUS = Path(__file__).parent / "hostile"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expect.yaml").is_file())
@@ -146,9 +157,9 @@ def _build_case(name, tmp_path, formats=("html", "epub")):
 def test_a_parser_that_let_raw_html_through_would_be_caught(tmp_path, monkeypatch):
     """Without nh3 (the raw HTML taken as it is) the checks of the corpus see what it would do."""
     from pressroom import manuscript
+    from pressroom.editions import html
     from pressroom.execution import writers
     from pressroom.manuscript import rawhtml
-    from pressroom.editions import html
 
     monkeypatch.setattr(rawhtml, "clean", lambda fragment, inline: fragment)
     target = prepare(CORPUS / "raw-html-allowlist", tmp_path / "outside")

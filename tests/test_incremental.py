@@ -12,8 +12,8 @@ import pytest
 from conftest import FIRST, ROOT
 
 from pressroom import build as pipeline
-from pressroom.execution import cache
 from pressroom.errors import ManuscriptError
+from pressroom.execution import cache
 from pressroom.project import Project
 
 SECOND = "second-brief"

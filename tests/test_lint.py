@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
+
 from pressroom.checks import lint
 from pressroom.errors import CODES
 from pressroom.manuscript import Project

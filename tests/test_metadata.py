@@ -1,8 +1,8 @@
 """Validation: one test per message. Every problem names its file and line."""
 
 import pytest
-
 from conftest import write_brief
+
 from pressroom import manuscript
 from pressroom.errors import ManuscriptError
 from pressroom.manuscript import Project
@@ -54,7 +54,7 @@ def test_wrong_type(tmp_path, line, field):
         text = text.replace("date: 2026-01-02\n", "")
     p = one(problems_of(tmp_path, text), "M202")
     assert field in p.message and p.line == text.splitlines().index(
-        next(l for l in text.splitlines() if l.startswith(field))) + 1
+        next(x for x in text.splitlines() if x.startswith(field))) + 1
 
 
 @pytest.mark.parametrize("line", ["status: published", "paper: a5"])

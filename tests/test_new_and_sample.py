@@ -7,14 +7,14 @@ import sys
 
 import pytest
 import yaml
-
 from conftest import ROOT
-from pressroom.checks import lint, verify
+
 from pressroom import manuscript
 from pressroom.build import build, render
+from pressroom.checks import lint, verify
 from pressroom.errors import ManuscriptError
-from pressroom.model import FIELDS
 from pressroom.manuscript.scaffold import brief_yaml, new_brief
+from pressroom.model import FIELDS
 
 SAMPLE = "sample-brief-corridors"
 

@@ -8,8 +8,9 @@ import sys
 import tomllib
 
 from conftest import ROOT
-from pressroom.publishing import catalogue
+
 from pressroom.manuscript import markdown, scaffold
+from pressroom.publishing import catalogue
 
 LONG = "The Energy Transition in the South Caucasus: Pipelines and Portfolios of Power"
 

@@ -12,9 +12,9 @@ import http.server
 import threading
 
 import pytest
-
 from conftest import ROOT
 from hostile_support import run_library
+
 from pressroom.errors import BuildError
 from pressroom.weasy.fetcher import TreeFetcher
 
@@ -111,7 +111,7 @@ def test_remote_images_in_a_draft_are_placeholders_and_never_fetched(server, tmp
     assert len(remote) == 1 and remote[0].line == 6 and remote[0].severity == "warning"
     page = (tmp_path / "build" / "doc" / "index.html").read_text(encoding="utf-8")
     assert 'class="remote-image"' in page and "a picture" in page
-    assert f'src="{url}' not in page and f'src="//' not in page
+    assert f'src="{url}' not in page and 'src="//' not in page
     assert httpd.requests == []
 
 

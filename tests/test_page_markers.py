@@ -7,10 +7,10 @@ import re
 
 import pytest
 import tinycss2
-
 from conftest import ROOT, load_brief
-from pressroom.checks import accessibility
+
 from pressroom.build import render
+from pressroom.checks import accessibility
 
 SAMPLE = "sample-brief-corridors"  # its page 1 opens in the cover band, page 3 with a table header
 MARKER = re.compile(r'<span role="doc-pagebreak" id="page-(\d+)"')

@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 from pypdf import PdfReader
-
-from pressroom.checks import verify
-from pressroom.build import render
 from test_sources import article_paragraphs, sentences
+
+from pressroom.build import render
+from pressroom.checks import verify
 
 
 @pytest.fixture(scope="module")

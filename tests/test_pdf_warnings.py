@@ -22,9 +22,9 @@ import pytest
 from conftest import FIRST, ROOT, copy_project, load_brief
 
 from pressroom import build
-from pressroom.execution import worker
 from pressroom.editions import html, pdf
 from pressroom.errors import BuildError, ManuscriptError
+from pressroom.execution import worker
 
 SECOND = "sample-brief-corridors"
 NEW = {"B425", "B435", "B445", "B455"}

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import io
 
+import layout
 import pytest
+from conftest import FIRST, copy_project, load_brief, write_brief
 from PIL import Image, ImageCms
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject, NumberObject, TextStringObject
 
-import layout
-from conftest import FIRST, copy_project, load_brief, write_brief
-from pressroom.checks import preflight
 from pressroom.build import render
+from pressroom.checks import preflight
 
 SAMPLE = "sample-brief-corridors"
 

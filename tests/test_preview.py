@@ -231,7 +231,8 @@ def test_the_page_follows_saves_in_a_real_browser(copy, tmp_path):
 
                 # the PDF pane: its pages as images; a rebuild keeps the page and scroll position
                 expect(page.locator("#pdf img")).to_have_count(4, timeout=20_000)
-                page.wait_for_function("() => [...document.querySelectorAll('#pdf img')].every(i => i.complete && i.naturalHeight)")
+                page.wait_for_function("() => [...document.querySelectorAll('#pdf img')]"
+                                       ".every(i => i.complete && i.naturalHeight)")
                 scrolled = page.eval_on_selector("#pdf", "e => { e.scrollTop = e.scrollHeight / 2; return e.scrollTop; }")
                 assert scrolled > 0
                 before = page.get_attribute("#pdf img", "src")

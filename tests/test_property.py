@@ -19,11 +19,17 @@ import os
 import tempfile
 from pathlib import Path
 
+from hostile_support import (
+    MANIFEST,
+    active_content,
+    bad_urls,
+    plant_secrets,
+    run_library,
+    verify_built,
+    well_formed_xhtml,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from hostile_support import (MANIFEST, active_content, bad_urls, plant_secrets, run_library, verify_built,
-                             well_formed_xhtml)
 
 SCALE = int(os.environ.get("HYPOTHESIS_EXAMPLES", "0"))
 ALPHABET = st.sampled_from(list("abc xyz 019 *_[]()<>&\"'{}#!`|^~\\:/.-+=%\n\t")

@@ -10,13 +10,13 @@ import shutil
 import subprocess
 
 import pytest
+from conftest import FIRST, copy_project
 from pypdf import PdfReader
 
-from conftest import FIRST, copy_project
 from pressroom import manuscript
-from pressroom.publishing import publish, release, stability
 from pressroom.checks import verify
 from pressroom.errors import PublishError
+from pressroom.publishing import publish, release, stability
 
 V = "1.0"
 NAME = f"{FIRST}-{V}"

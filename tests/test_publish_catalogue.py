@@ -11,13 +11,12 @@ from xml.etree import ElementTree as ET
 import html5lib
 import jsonschema
 import pytest
+from conftest import FIRST, FIXTURES
 from pybtex.database import parse_string
 
-from conftest import FIRST, FIXTURES
-from pressroom.publishing import catalogue, release
-from pressroom.editions import citation, webmeta
 from pressroom import manuscript
-from pressroom.editions import html
+from pressroom.editions import citation, html, webmeta
+from pressroom.publishing import catalogue, release
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")

@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIRST, ROOT, write_brief
-from pressroom.publishing import gate, publish
+
 from pressroom.checks import verify
 from pressroom.errors import PublishError
+from pressroom.publishing import gate, publish
 
 TINY = """title: A tiny brief
 number: 7

@@ -13,8 +13,8 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-
 from hostile_support import run_library, verify_built, well_formed_xhtml
+
 from pressroom.manuscript import markdown, rawhtml
 
 CMS = Path(__file__).parent / "fixtures" / "cms" / "article.md"

@@ -2,8 +2,8 @@
 build table find it there."""
 
 import pytest
-
 from conftest import FIRST, copy_project
+
 from pressroom import editions
 from pressroom.build import build
 from pressroom.checks.verify import verify_outputs

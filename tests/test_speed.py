@@ -7,13 +7,13 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIRST, ROOT
 from pypdf import PdfReader
 
-from conftest import FIRST, ROOT
 from pressroom import weasy
-from pressroom.execution import scheduler, worker
 from pressroom.editions import html, pdf
 from pressroom.errors import BuildError
+from pressroom.execution import scheduler, worker
 
 
 def python(code: str, **env) -> subprocess.CompletedProcess:

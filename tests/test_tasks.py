@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import FIRST, FIXTURES, ROOT
+
 from pressroom import build as build_module
 from pressroom import manuscript
 from pressroom.errors import BuildError

@@ -8,15 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import FIRST, ROOT, copy_project
 from hostile_support import load_expect, prepare
-from pressroom.publishing import gate
-from pressroom.checks import preflight, verapdf
+
 from pressroom.build import build, output_paths
-from pressroom.weasy import pdfa
+from pressroom.checks import preflight, verapdf
 from pressroom.errors import PressroomError, PublishError
 from pressroom.manuscript import Project
+from pressroom.publishing import gate
+from pressroom.weasy import pdfa
 
 HOSTILE = ROOT / "tests" / "hostile"
 LINT = ROOT / "tests" / "lint"

@@ -16,13 +16,13 @@ import sys
 import zipfile
 from pathlib import Path
 
-import pytest
-
 import docx_fixtures
+import pytest
 from conftest import ROOT
 from hostile_support import run_library, verify_built
-from pressroom.manuscript import wording, wordimport
+
 from pressroom.errors import ManuscriptError
+from pressroom.manuscript import wordimport, wording
 from pressroom.project import Project
 
 HOUSE_STYLES = "word_styles:\n  Pull Quote: pullquote\n  Key Points: key_points\n  Abstract: summary\n"
@@ -181,7 +181,7 @@ def test_what_is_not_carried_over_is_reported_where_it_was(manuscripts, project)
                 "a DATE field": "Printed on 4 March 2026.",
                 "underline formatting": "Printed on 4 March 2026."}
     for what, where in expected.items():
-        line = next(l for l in report.split("\n") if what in l)
+        line = next(x for x in report.split("\n") if what in x)
         path, number, _ = line.split(":", 2)
         assert path.endswith("/01-reported.md") and text[int(number) - 1].startswith(where), line
     assert set(done.report) <= set(report.split("\n"))

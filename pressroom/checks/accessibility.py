@@ -26,10 +26,10 @@ import zipfile
 from pathlib import Path
 
 from pressroom.checks import tagged
+from pressroom.checks.verify import NS, note_blocks
+from pressroom.editions.pagination import Stream, units
 from pressroom.errors import Problem
 from pressroom.model import Brief
-from pressroom.editions.pagination import Stream, units
-from pressroom.checks.verify import NS, note_blocks
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ROOT / ".tools"

@@ -81,7 +81,8 @@ def verify_built(project: Project, target: str | None, formats=None, epubcheck: 
         names, missing = chosen(build_dir, brief.slug, formats)
         for edition in missing:
             label = editions.REGISTRY[edition].label
-            profile = f" --profile {editions.REGISTRY[edition].profile}" if editions.REGISTRY[edition].profile not in ("", "screen") else ""
+            kind = editions.REGISTRY[edition].profile
+            profile = f" --profile {kind}" if kind not in ("", "screen") else ""
             result.problems.append(Problem(
                 "B403", f"the {label} does not exist",
                 f"run: invoke build --brief {brief.slug}{profile}, or leave it out with --format",

@@ -13,16 +13,15 @@ the editions are rendered from (:func:`pressroom.manuscript.parse_sections`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import yaml
 
-from pressroom.manuscript import links
 from pressroom import manuscript
 from pressroom.errors import CODES, Problem
-from pressroom.manuscript import Collector, Project, shown
+from pressroom.manuscript import Collector, Project, links, shown
 from pressroom.manuscript.markdown import Parsed
 from pressroom.manuscript.messages import words
 from pressroom.model import FIELDS

@@ -27,9 +27,9 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from pressroom.checks.verify import body_blocks, check_sequence, normalise, note_blocks
 from pressroom.errors import Problem
 from pressroom.model import Brief
-from pressroom.checks.verify import body_blocks, check_sequence, normalise, note_blocks
 
 
 @dataclass

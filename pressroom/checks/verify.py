@@ -25,10 +25,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from pressroom.errors import Problem
 from pressroom.checks.glyphs import missing_glyphs
-from pressroom.model import Block, Brief
+from pressroom.errors import Problem
 from pressroom.manuscript.wording import normalise  # noqa: F401 (verify.normalise, as the other checks call it)
+from pressroom.model import Block, Brief
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "c": "urn:oasis:names:tc:opendocument:xmlns:container",
@@ -296,7 +296,7 @@ def verify_epub(brief: Brief, data: bytes, epubcheck: bool = False,
         manifest = {i.get("id"): i for i in opf.findall(".//opf:manifest/opf:item", NS)}
         spine = [manifest[r.get("idref")].get("href") for r in opf.findall(".//opf:spine/opf:itemref", NS)]
         docs = {href: archive.read(base + href).decode("utf-8") for href in spine}
-        for href, text in docs.items():
+        for _href, text in docs.items():
             ET.fromstring(text.encode("utf-8"))  # well-formed XML
         nav_item = next(i for i in manifest.values() if "nav" in (i.get("properties") or "").split())
         nav = ET.fromstring(archive.read(base + nav_item.get("href")))

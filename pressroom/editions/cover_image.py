@@ -12,8 +12,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pressroom.execution import inputs
 from pressroom.editions import leanpng, templates
+from pressroom.execution import inputs
 from pressroom.model import Brief
 
 WIDTH, HEIGHT = 1600, 2400

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pressroom.editions import pagination as pages, templates
-from pressroom.project import Project
-from pressroom.model import Brief
-from pressroom.editions.resources import Files, style_assets
-from pressroom.editions import cover_image
+from pressroom.editions import cover_image, templates
+from pressroom.editions import pagination as pages
 from pressroom.editions.html import brand_assets, context
+from pressroom.editions.resources import Files, style_assets
+from pressroom.model import Brief
+from pressroom.project import Project
 
 SHEETS = ["fonts.css", "reading.css"]
 COVER_IMAGE = "media/cover.png"

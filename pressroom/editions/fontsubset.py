@@ -513,7 +513,7 @@ def _walk(wrapper, matcher, inherited: dict, found: Usage, strings: dict) -> dic
         own = dict(_inherited(parent), content=None, display="")
         pseudo: dict[str, list] = {}
         matched = sorted(matcher.match(wrapper), key=lambda m: (m[3][0], m[0], m[3][1]))
-        for _, _, kind, (origin, order, declarations) in matched:
+        for _, _, kind, (_origin, _order, declarations) in matched:
             if kind:
                 pseudo.setdefault(kind, []).extend(declarations)
             else:

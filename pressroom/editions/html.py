@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import re
 
-from pressroom import __version__
-from pressroom.editions import citation, pagination as pages, templates, webmeta
+from pressroom import __version__, editions
+from pressroom.editions import citation, templates, webmeta
+from pressroom.editions import pagination as pages
+from pressroom.editions.resources import Files, read, style_assets
 from pressroom.execution import inputs
 from pressroom.execution.gitinfo import revision
 from pressroom.manuscript import logo_file
-from pressroom.project import Project
 from pressroom.model import Brief
-from pressroom.editions.resources import Files, read, style_assets
-from pressroom import editions
+from pressroom.project import Project
 
 WEB_SHEETS = ["fonts.css", "reading.css"]
 PRINT_SHEETS = ["fonts.css", "print.css"]

@@ -30,15 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
+from pressroom.editions import PAGES
+from pressroom.editions.resources import Files, read
 from pressroom.errors import BuildError, Problem
 from pressroom.model import Brief
-from pressroom.editions.resources import Files, read
-from pressroom.weasy.fetcher import TreeFetcher
-from pressroom.weasy import tags as pdftags
-from pressroom.editions import PAGES
 from pressroom.weasy import pdfa, pdfx
+from pressroom.weasy import tags as pdftags
 from pressroom.weasy.capture import capturing as _capturing
-from pressroom.weasy.press import BLEED_MM, PT_PER_MM, finisher as _press  # noqa: F401 (used by tests)
+from pressroom.weasy.fetcher import TreeFetcher
+from pressroom.weasy.press import BLEED_MM, PT_PER_MM  # noqa: F401 (used by tests)
+from pressroom.weasy.press import finisher as _press
+
 
 @dataclass(frozen=True)
 class Profile:

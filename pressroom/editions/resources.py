@@ -18,9 +18,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes
 
-from pressroom.manuscript.safety import MAX_DATA_URL
-
 from pressroom.execution import inputs
+from pressroom.manuscript.safety import MAX_DATA_URL
 
 Files = dict[str, "bytes | Path"]
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import jinja2
 import jinja2.meta
 
-from pressroom.execution import inputs
 from pressroom.errors import BuildError, Problem
+from pressroom.execution import inputs
 from pressroom.project import shown
 
 

@@ -10,8 +10,8 @@ import json
 
 from markupsafe import Markup
 
-from pressroom.publishing import release
 from pressroom.model import Brief
+from pressroom.publishing import release
 
 #: Characters that must not appear raw inside <script>: JSON allows their \\u escapes.
 _SCRIPT_SAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",

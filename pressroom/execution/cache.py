@@ -33,8 +33,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from pressroom import __version__
-from pressroom.execution import gitinfo
 from pressroom.errors import Problem
+from pressroom.execution import gitinfo
 
 MANIFEST = ".manifest.json"
 SCHEMA = 2

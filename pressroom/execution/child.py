@@ -12,6 +12,7 @@ import sys
 
 from pressroom.execution import pipe
 
+
 def _clone(address: str, jobs: int, results: int) -> tuple[int, int]:  # pragma: no cover
     """Fork: the worker goes on with its ``jobs`` and ``results``; the copy connects to
     ``address``, says its process id, and reads jobs from and writes results to that socket."""

@@ -220,7 +220,7 @@ class Clone(Worker):
         while self.pid is None:
             try:
                 connection, _ = self.listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 if self.parent.process.poll() is None:
                     continue
                 raise BuildError(Problem("B401", "the PDF worker stopped before finishing",

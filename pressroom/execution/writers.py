@@ -25,8 +25,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from pressroom.errors import BuildError, Problem
 from pressroom.editions.resources import Files, read
+from pressroom.errors import BuildError, Problem
 
 _OLD = re.compile(r"^\.(?P<name>.+)\.old\.[^.]+\.tmp$")
 
@@ -185,7 +185,7 @@ def remove_build_dir(build_dir: Path) -> None:
     with locked(build_dir):  # the lock is on the folder itself: it goes with it
         for child in sorted(build_dir.iterdir()):
             if child.is_dir() and not child.is_symlink():
-                guarded(child, lambda: shutil.rmtree(child))
+                guarded(child, lambda c=child: shutil.rmtree(c))
             else:
                 guarded(child, child.unlink)
         build_dir.rmdir()

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
+from pressroom.errors import ManuscriptError, Problem
 from pressroom.manuscript import citations, editorial, links, markdown, rawhtml, reading, safety
 from pressroom.manuscript.messages import words
-from pressroom.errors import ManuscriptError, Problem
+from pressroom.model import FIELD_NAMES, FIELDS, PAPERS, STATUSES, Block, Brief, Heading, Image, Metadata, Section
 from pressroom.project import Project, resolve_targets, shown  # noqa: F401 (re-exported)
-from pressroom.model import FIELDS, FIELD_NAMES, PAPERS, STATUSES, Brief, Block, Heading, Image, Metadata, Section
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
@@ -460,7 +460,7 @@ def _sections(root: Path, files, problems: Collector, draft: bool = False, cites
     targets = links.Targets(parsed)
     for section in parsed:
         path, result = section.path, section.parsed
-        for href, line in markdown.refuse_links(result, lambda href: _linkable(href, path, targets)):
+        for href, line in markdown.refuse_links(result, lambda href, p=path: _linkable(href, p, targets)):
             if links.is_internal(href):
                 problems.warn("C310", *words("C310", href=href[:60]), shown(path), line)
             else:

@@ -30,6 +30,21 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
+from pressroom.manuscript.citesyntax import (  # noqa: F401 (the syntax is read with the Markdown)
+    _ITEM,
+    _KEY,
+    _NARRATIVE,
+    _closing,
+    _item,
+    _linked,
+    _locator,
+    clean,
+    plain,
+    plugin,
+    render,
+    text_of,
+)
+
 HERE = Path(__file__).resolve().parent
 CSL_DIR = HERE / "csl"  # the vendored styles and locales (see pressroom/manuscript/csl/README.md)
 ROOT = HERE.parent.parent
@@ -57,13 +72,7 @@ NEEDS = {
     "thesis": ("title", "author", "publisher", "issued"),
 }
 
-# --------------------------------------------------------------------------- syntax
-
-#: Pandoc's citation key: starts with a letter, digit or _, may hold : . # $ % & - + ? < > ~ /
-#: when a letter or digit follows.
-from pressroom.manuscript.citesyntax import (  # noqa: F401 (the syntax is read with the Markdown)
-    _ITEM, _KEY, _NARRATIVE, _closing, _item, _linked, _locator, clean, plain, plugin, render, text_of,
-)
+# --------------------------------------------------------------------------- the syntax: citesyntax.py
 
 
 @dataclass
@@ -420,7 +429,7 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
         first = token.meta["items"][0]["id"]
         if first in bib_ids:
             html = _linked(html, first)
-        token.meta["html"] = f'<span class="citation" data-cites="{escape(" ".join(i["id"] for i in token.meta["items"]))}">{html}</span>'
+        token.meta["html"] = f'<span class="citation" data-cites="{escape(" ".join(i["id"] for i in token.meta["items"]))}">{html}</span>'  # noqa: E501
         token.meta["plain"] = text_of(html)
         token.meta["target"] = "references"
     if check:
@@ -430,7 +439,7 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
                 source = by_where.get(entry["source"])
                 problems.warn("C807", f"entry '{entry['id']}' is never cited",
                               f"cite it with [@{entry['id']}], add it to nocite, or remove it",
-                              entry["source"], (source.lines.get(entry["id"]) if source else None) or (source.line if source else None))
+                              entry["source"], (source.lines.get(entry["id"]) if source else None) or (source.line if source else None))  # noqa: E501
     for section in parsed:
         result, note_offset = section.parsed, section.note_offset
         markdown.recollect(result, note_offset)

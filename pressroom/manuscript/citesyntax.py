@@ -15,6 +15,8 @@ from html.parser import HTMLParser
 
 from markdown_it.token import Token
 
+#: Pandoc's citation key: starts with a letter, digit or _, may hold : . # $ % & - + ? < > ~ /
+#: when a letter or digit follows.
 _KEY = r"[^\W](?:[^\W]|[:.#$%&+?<>~/-](?=[^\W]))*"
 _ITEM = re.compile(rf"^(?P<prefix>(?:.*\s)?)(?P<minus>-?)@(?P<key>{_KEY})(?P<suffix>.*)$", re.S)
 _NARRATIVE = re.compile(rf"@(?P<key>{_KEY})")

@@ -28,8 +28,8 @@ from pathlib import Path
 
 import yaml
 
-from pressroom.checks import lint
 from pressroom import manuscript
+from pressroom.checks import lint
 from pressroom.errors import ManuscriptError, Problem
 from pressroom.manuscript import Collector, Project
 from pressroom.manuscript.wording import normalise

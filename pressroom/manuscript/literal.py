@@ -84,7 +84,7 @@ def find_plain(text: str) -> list[tuple[str, str, str]]:
     """(code, message, hint) of the markup in text printed as written, not parsed as Markdown
     (the metadata: title, summary, key points...): there even ^2^ and ~2~ stay as typed."""
     found = []
-    for code, match, message, hint in _matches(text, plain=True):
+    for code, _match, message, hint in _matches(text, plain=True):
         found.append((code, message, hint))
     for match in _CONTROL_RE.finditer(text):
         char = match.group()
@@ -116,7 +116,7 @@ def _matches(content: str, plain: bool = False):
     for match in pairs.finditer(content):
         mark = match.group()[0]
         kind = "superscript" if mark == "^" else "subscript"
-        hint = (f"metadata is printed as written: type the character itself (² ₂) or rephrase"
+        hint = ("metadata is printed as written: type the character itself (² ₂) or rephrase"
                 if plain else f"a {kind} has no spaces: write {mark}a\\ b{mark}, or escape the marks "
                 f"(\\{mark})")
         yield ("C341", match.group(), f"{match.group()[:40]} is printed as typed, not as a {kind}", hint)

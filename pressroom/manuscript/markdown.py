@@ -28,8 +28,8 @@ from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.subscript import sub_plugin
 from mdit_py_plugins.superscript import superscript_plugin
 
-from pressroom.manuscript import citesyntax as citations, literal, rawhtml
-
+from pressroom.manuscript import citesyntax as citations
+from pressroom.manuscript import literal, rawhtml
 from pressroom.manuscript.safety import PARSER_NESTING, block_issues, inline_issues, safe_link
 
 #: Classes a manuscript may put on a block with ``{.name}``; anything else is dropped.

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from pressroom.manuscript import markdown
 from pressroom.errors import ManuscriptError, Problem
-from pressroom.manuscript import Collector, Project, load_house, shown
+from pressroom.manuscript import Collector, Project, load_house, markdown, shown
 from pressroom.model import FIELDS, Metadata
 
 FIRST_SECTION = "01-introduction.md"

@@ -34,9 +34,8 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
-from pressroom.manuscript import markdown, reading, safety, scaffold, wording
 from pressroom.errors import ManuscriptError, Problem
-from pressroom.manuscript import Collector, Project, load_house, shown
+from pressroom.manuscript import Collector, Project, load_house, markdown, reading, safety, scaffold, shown, wording
 from pressroom.model import FIELDS
 
 #: Largest .docx accepted, and the most its parts may unpack to (a zip bomb stops there).

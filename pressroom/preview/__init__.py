@@ -26,9 +26,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from pressroom.editions.resources import Files, read
 from pressroom.errors import BuildError, PressroomError, Problem
 from pressroom.project import Project, resolve_targets
-from pressroom.editions.resources import Files, read
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGES = {"/": ("preview.html", "text/html; charset=utf-8"),

@@ -12,10 +12,10 @@ import struct
 from pathlib import Path
 
 from pressroom import __version__, manuscript
-from pressroom.publishing import release
 from pressroom.editions import templates
 from pressroom.execution import writers
 from pressroom.manuscript import Project
+from pressroom.publishing import release
 
 NOON = "T12:00:00Z"  # a release's time of day: dates come from the metadata, never the clock
 

@@ -21,13 +21,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from pressroom import build as pipeline
-from pressroom.checks import lint, verify
-from pressroom import manuscript
-from pressroom import editions
-from pressroom.errors import ManuscriptError, Problem, PressroomError, PublishError
+from pressroom import editions, manuscript
+from pressroom.checks import lint, verapdf, verify
+from pressroom.errors import ManuscriptError, PressroomError, Problem, PublishError
 from pressroom.manuscript import Project, shown
 from pressroom.model import Brief
-from pressroom.checks import verapdf
 
 #: What marks a draft in an output: classes and attributes of the layouts, and the banner's words.
 DRAFT_CLASSES = {"draft", "draft-banner", "draft-mark"}

@@ -22,15 +22,14 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pressroom import __version__
-from pressroom.publishing import catalogue, gate, release, stability
-from pressroom.editions import citation, leanpng
+from pressroom import __version__, editions
 from pressroom.build import output_paths
-from pressroom import editions
-from pressroom.execution.gitinfo import revision
+from pressroom.editions import citation, leanpng
 from pressroom.errors import Problem, PublishError
+from pressroom.execution.gitinfo import revision
 from pressroom.manuscript import Project, shown
 from pressroom.model import Brief
+from pressroom.publishing import catalogue, gate, release, stability
 
 PDF_SOURCES = {page for page, _ in editions.pages().values()}  # print.html, print-profile.html
 THUMBNAIL_PIXELS = 480  # the longer side of the cover thumbnail
