@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import shutil
 import sys
@@ -33,17 +34,44 @@ class _Counter(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def counting_server():
-    """An HTTP server on 127.0.0.1 (a port of its own) that counts requests: (server, its URL)."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+@contextlib.contextmanager
+def counting(handler=None):
+    """An HTTP server on 127.0.0.1 (a port of its own) that counts requests: (server, its URL).
+    ``handler`` answers them (default: 404)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler or _Counter)
     httpd.requests = []
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    try:
+        yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def counting_server():
+    with counting() as running:
+        yield running
+
+
+#: A final brief of one section, with every field a final needs (the gate's tests).
+TINY_FINAL = """title: A tiny brief
+number: 7
+date: 2026-01-02
+status: final
+version: "1.0"
+summary: What the tiny brief finds.
+key_points:
+  - One finding.
+  - Another finding.
+  - A third finding.
+keywords:
+  - findings
+sections:
+  - 01-findings.md
+"""
 
 
 @pytest.fixture(scope="session")

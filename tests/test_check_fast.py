@@ -12,28 +12,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import write_brief
+from conftest import TINY_FINAL, write_brief
 
 from pressroom import build as pipeline
 from pressroom import editions
 from pressroom.checks import checking, validators, verify
 
-TINY = """title: A tiny brief
-number: 7
-date: 2026-01-02
-status: final
-version: "1.0"
-summary: What the tiny brief finds.
-key_points:
-  - One finding.
-  - Another finding.
-  - A third finding.
-keywords:
-  - findings
-sections:
-  - 01-findings.md
-  - 02-more.md
-"""
+TINY = TINY_FINAL + "  - 02-more.md\n"
 
 
 def tiny(project, name="tiny"):

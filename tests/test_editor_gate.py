@@ -4,7 +4,7 @@ reason at once and refuses before building; a final brief's needs and YAML traps
 from __future__ import annotations
 
 import pytest
-from conftest import write_brief
+from conftest import TINY_FINAL, write_brief
 
 from pressroom import build as pipeline
 from pressroom import manuscript
@@ -13,21 +13,7 @@ from pressroom.errors import ManuscriptError, PublishError
 from pressroom.manuscript import markdown
 from pressroom.publishing import gate
 
-TINY = """title: A tiny brief
-number: 7
-date: 2026-01-02
-status: final
-version: "1.0"
-summary: What the tiny brief finds.
-key_points:
-  - One finding.
-  - Another finding.
-  - A third finding.
-keywords:
-  - findings
-sections:
-  - 01-findings.md
-"""
+TINY = TINY_FINAL
 
 LITERAL = """# Findings
 

@@ -9,17 +9,18 @@ can fail: an unconfined fetcher does reach the server.
 from __future__ import annotations
 
 import http.server
-import threading
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, counting
 from hostile_support import run_library
 
 from pressroom.errors import BuildError
 from pressroom.weasy.fetcher import TreeFetcher
 
 
-class _Counter(http.server.BaseHTTPRequestHandler):
+class _Image(http.server.BaseHTTPRequestHandler):
+    """Counts each request and answers it with the start of a PNG, as an image host would."""
+
     def do_GET(self):  # noqa: N802 (the http.server API)
         self.server.requests.append(self.path)
         self.send_response(200)
@@ -35,14 +36,8 @@ class _Counter(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
-    httpd.requests = []
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join()
+    with counting(_Image) as running:
+        yield running
 
 
 def _everywhere(url: str) -> str:

@@ -6,27 +6,13 @@ import subprocess
 import sys
 
 import pytest
-from conftest import FIRST, ROOT, write_brief
+from conftest import FIRST, ROOT, TINY_FINAL, write_brief
 
 from pressroom.checks import verify
 from pressroom.errors import PublishError
 from pressroom.publishing import gate, publish
 
-TINY = """title: A tiny brief
-number: 7
-date: 2026-01-02
-status: final
-version: "1.0"
-summary: What the tiny brief finds.
-key_points:
-  - One finding.
-  - Another finding.
-  - A third finding.
-keywords:
-  - findings
-sections:
-  - 01-findings.md
-"""
+TINY = TINY_FINAL
 FINDINGS = "# Findings\n\nA first paragraph of findings.[^1]\n\n[^1]: A note on the findings.\n"
 
 
