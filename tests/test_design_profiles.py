@@ -69,7 +69,11 @@ def test_a_print_profile_without_its_cmyk_sheet_and_conversion_is_caught(project
 
 def test_without_its_cmyk_sheet_the_conversion_still_makes_the_print_pdf_cmyk(project, first_brief,
                                                                                monkeypatch):
-    monkeypatch.setitem(html.PROFILES, "print", ("print-profile.html", []))
+    from dataclasses import replace
+
+    from pressroom import editions
+
+    monkeypatch.setitem(editions.REGISTRY, "pdf-print", replace(editions.REGISTRY["pdf-print"], sheets=()))
     data = layout.pdf_of(first_brief, project, "print")
     assert layout.rgb_colour(data) == [] and preflight.check(data, "print.pdf") == []
 

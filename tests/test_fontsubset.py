@@ -134,7 +134,7 @@ def test_a_subset_is_the_same_bytes_in_every_process_and_keeps_the_source_timest
     from fontTools.ttLib import TTFont
 
     source = STYLES / "fonts" / "SourceSerif4-Regular.ttf"
-    code = ("import sys, hashlib; from pathlib import Path; from pressroom import fontsubset; "
+    code = ("import sys, hashlib; from pathlib import Path; from pressroom.editions import fontsubset; "
             "sys.stdout.write(hashlib.sha256(fontsubset._make(Path(sys.argv[1]), set('Azərbaycan 1991'),"
             " {'onum'})).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code, str(source)], cwd=ROOT, text=True, check=True,
@@ -198,12 +198,13 @@ def test_a_failed_build_leaves_no_subset_behind(first_brief, tmp_path, monkeypat
 
 def test_the_fonts_are_subset_while_the_pdf_is_laid_out(project, first_brief, monkeypatch):
     from pressroom import build
-    from pressroom.editions import pdf
+    from pressroom.execution import scheduler
 
     events = []
 
     class Laying:
         page_count = 1
+        warnings = []
 
         def starts(self):
             events.append("layout done")
@@ -213,7 +214,7 @@ def test_the_fonts_are_subset_while_the_pdf_is_laid_out(project, first_brief, mo
             return b""
 
     lean = fontsubset.lean
-    monkeypatch.setattr(pdf, "submit", lambda *a, **k: events.append("layout begun") or Laying())
+    monkeypatch.setattr(scheduler, "submit", lambda *a, **k: events.append("layout begun") or Laying())
     monkeypatch.setattr(fontsubset, "lean", lambda *a, **k: events.append("subset") or lean(*a, **k))
     build.render(first_brief, project, ("html", "epub"))
     assert events == ["layout begun", "subset", "subset", "layout done"]

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from pressroom.checks import tagged
 from pressroom.checks.verify import NS, note_blocks
-from pressroom.editions.pagination import Stream, units
+from pressroom.editions.pagination import IMAGE, Stream, units
 from pressroom.errors import Problem
 from pressroom.model import Brief
 
@@ -70,9 +70,10 @@ def check_markers(brief: Brief, pdf: bytes, documents: list[str], edition: str) 
                 problems.append(Problem("V505", f"page {number} of the PDF has no marker in the {edition}",
                                         "rebuild; the page markers come from the PDF's layout", where))
             continue
-        after = stream.joined[positions[number]:]
+        # an image (the cover's logo) is a unit of the editions' text but not of the PDF's text
+        after = stream.joined[positions[number]:].replace(IMAGE, "")
         needle = head[:24]
-        first_word = _first_word(stream, positions[number])
+        first_word = _first_word(stream, positions[number]).replace(IMAGE, "")
         found = after.find(needle, 0, len(needle) + len(first_word))
         if not needle or found < 0 or (found > 0 and found >= len(first_word)):
             problems.append(Problem(

@@ -396,4 +396,10 @@ def verify_epub_file(brief: Brief, path: Path, edition, epubcheck: bool = False)
 
 
 def verify_html_file(brief: Brief, path: Path, edition, epubcheck: bool = False) -> list[Problem]:
-    return verify_html(brief, path.read_text(encoding="utf-8"))
+    """The HTML edition's page, and its glyphs against the edition's own subset fonts."""
+    problems = verify_html(brief, path.read_text(encoding="utf-8"))
+    files = {p.relative_to(path.parent).as_posix(): p for p in sorted(path.parent.rglob("*"))
+             if p.is_file()}
+    pages = {name: value.read_text(encoding="utf-8") for name, value in files.items()
+             if name.endswith(".html") and "/" not in name}
+    return problems + check_glyphs(files, pages, edition.label, brief.sources[0].as_posix())

@@ -49,7 +49,7 @@ from pathlib import Path
 from pressroom.editions.resources import Files, read
 
 VERSION = 1  # of what this module makes: part of every cache key
-HOUSE_FONTS = Path(__file__).resolve().parent.parent / "styles" / "fonts"  # the whole faces
+HOUSE_FONTS = Path(__file__).resolve().parents[2] / "styles" / "fonts"  # the whole faces
 CACHE = ".fonts"  # under the build folder
 FONTS_SHEET = "assets/fonts.css"
 GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
