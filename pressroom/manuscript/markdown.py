@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -59,25 +60,69 @@ def parser() -> MarkdownIt:
     return md
 
 
+class HeadingRef(NamedTuple):
+    level: int
+    text: str
+    id: str
+    line: int
+
+
+class BlockRef(NamedTuple):
+    kind: str  # paragraph, heading, item, cell, quote, code, caption, html...
+    text: str
+    line: int
+
+
+class NoteRef(NamedTuple):
+    text: str
+    line: int
+
+
+class ImageRef(NamedTuple):
+    src: str
+    alt: str
+    line: int
+
+
+class At(NamedTuple):
+    """Something of a section (a link's href, a note's label, a dropped attribute) and its line."""
+
+    what: str
+    line: int
+
+
+class LevelSkip(NamedTuple):
+    line: int
+    before: int
+    after: int
+
+
+class OverLimit(NamedTuple):
+    code: str
+    message: str
+    hint: str
+    line: int
+
+
 @dataclass
 class Parsed:
     """A section's tokens with what was learned from them."""
 
     tokens: list[Token]
-    headings: list[tuple[int, str, str, int]] = field(default_factory=list)  # level, text, id, line
-    blocks: list[tuple[str, str, int]] = field(default_factory=list)  # kind, text, line
-    notes: list[tuple[str, int]] = field(default_factory=list)  # text, line
-    images: list[tuple[str, str, int]] = field(default_factory=list)  # src, alt, line
-    links: list[tuple[str, int]] = field(default_factory=list)  # href, line
-    dropped_attrs: list[tuple[str, int]] = field(default_factory=list)
-    undefined_notes: list[tuple[str, int]] = field(default_factory=list)
-    unused_notes: list[tuple[str, int]] = field(default_factory=list)
-    skipped_levels: list[tuple[int, int, int]] = field(default_factory=list)  # line, from, to
+    headings: list[HeadingRef] = field(default_factory=list)
+    blocks: list[BlockRef] = field(default_factory=list)
+    notes: list[NoteRef] = field(default_factory=list)
+    images: list[ImageRef] = field(default_factory=list)
+    links: list[At] = field(default_factory=list)  # href, line
+    dropped_attrs: list[At] = field(default_factory=list)  # the attribute, line
+    undefined_notes: list[At] = field(default_factory=list)  # the label, line
+    unused_notes: list[At] = field(default_factory=list)  # the label, line
+    skipped_levels: list[LevelSkip] = field(default_factory=list)
     empty_headings: list[int] = field(default_factory=list)  # lines
     too_deep_headings: list[int] = field(default_factory=list)  # lines
-    over_limits: list[tuple[str, str, str, int]] = field(default_factory=list)  # code, message, hint, line
+    over_limits: list[OverLimit] = field(default_factory=list)
     literal: list[literal.Literal] = field(default_factory=list)  # markup printed as typed
-    dropped_html: list[tuple[str, int]] = field(default_factory=list)  # what the HTML lost, line
+    dropped_html: list[At] = field(default_factory=list)  # what the HTML lost, line
     note_count: int = 0
     line_offset: int = 0
 
@@ -97,13 +142,13 @@ def parse(text: str, *, line_offset: int, note_offset: int, used_ids: set[str]) 
     env: dict = {}
     tokens = md.parse(text, env)
     result = Parsed(tokens)
-    result.over_limits = [(*issue, _line(token, line_offset))
+    result.over_limits = [OverLimit(*issue, _line(token, line_offset))
                           for issue, token in env.get("over_limits", ())]
     if result.over_limits:
         return result  # nothing of it will be rendered
     result.line_offset = line_offset
     _sanitise_attrs(tokens, result, line_offset)
-    result.dropped_html = [(", ".join(token.meta["dropped"]), _line(token, line_offset))
+    result.dropped_html = [At(", ".join(token.meta["dropped"]), _line(token, line_offset))
                            for token in tokens if (token.meta or {}).get("dropped")]
     _number_headings(tokens, result, line_offset, used_ids)
     defined = _notes(tokens, env, result, line_offset, text)
@@ -186,7 +231,7 @@ def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
     for token in _walk(tokens):
         for key, value in (token.meta or {}).pop("insecure_attrs", {}).items():
             # a block's {attributes} stand on the line above it
-            result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset) - 1))
+            result.dropped_attrs.append(At(f"{key}={value!r}", _line(token, offset) - 1))
         if token.type in ("link_open", "image") or not token.attrs:
             continue
         clean: dict = {}
@@ -196,7 +241,7 @@ def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
                 if kept:
                     clean["class"] = " ".join(kept)
                 if len(kept) != len(str(value).split()):
-                    result.dropped_attrs.append((f'class="{value}"', _line(token, offset)))
+                    result.dropped_attrs.append(At(f'class="{value}"', _line(token, offset)))
             elif key in ("start", "colspan", "rowspan", "style") and token.type != "paragraph_open":
                 if key == "style" and token.tag in ("th", "td"):  # table alignment from markdown-it
                     if re.fullmatch(r"text-align:(left|right|center)", str(value)):
@@ -204,9 +249,9 @@ def _sanitise_attrs(tokens: list[Token], result: Parsed, offset: int) -> None:
                 elif key in ("start", "colspan", "rowspan") and str(value).isdigit():
                     clean[key] = value
                 else:
-                    result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset)))
+                    result.dropped_attrs.append(At(f"{key}={value!r}", _line(token, offset)))
             else:
-                result.dropped_attrs.append((f"{key}={value!r}", _line(token, offset)))
+                result.dropped_attrs.append(At(f"{key}={value!r}", _line(token, offset)))
         token.attrs = clean
 
 
@@ -269,7 +314,7 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         if level > MAX_HEADING_LEVEL:
             result.too_deep_headings.append(line)
         if level > max(previous, 1) + 1:  # a section starts at level 1 (its title)
-            result.skipped_levels.append((line, max(previous, 1), level))
+            result.skipped_levels.append(LevelSkip(line, max(previous, 1), level))
         previous = level
         base = slugify(text)
         anchor, n = base, 2
@@ -280,7 +325,7 @@ def _number_headings(tokens: list[Token], result: Parsed, offset: int, used: set
         tag = f"h{min(level + 1, 6)}"
         token.tag = tag
         tokens[i + 2].tag = tag
-        result.headings.append((level, text, anchor, line))
+        result.headings.append(HeadingRef(level, text, anchor, line))
 
 
 def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
@@ -292,7 +337,7 @@ def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
         if ident == -1:  # defined, never referenced: markdown-it drops it
             label = key[1:]
             line = next((i + 1 for i, s in enumerate(lines) if s.lstrip().startswith(f"[^{label}]:")), 1)
-            result.unused_notes.append((label, line + offset))
+            result.unused_notes.append(At(label, line + offset))
     result.note_count = len(env.get("footnotes", {}).get("list", {}))
     # markdown-it leaves an undefined reference as literal text "[^label]"
     for token in tokens:
@@ -300,7 +345,7 @@ def _notes(tokens, env, result: Parsed, offset: int, text: str) -> set[int]:
             for match in re.finditer(r"\[\^([^\]\s]+)\]", token.content):
                 if f":{match.group(1)}" not in refs:  # the line of the reference, not the paragraph's
                     line = _line(token, offset) + token.content.count("\n", 0, match.start())
-                    result.undefined_notes.append((match.group(1), line))
+                    result.undefined_notes.append(At(match.group(1), line))
     return defined
 
 
@@ -323,33 +368,33 @@ def _collect(tokens, result: Parsed, offset: int, note_offset: int, defined: set
         elif token.type.replace("_close", "_open") in containers and token.nesting == -1:
             stack.pop()
         elif token.type in ("fence", "code_block"):
-            result.blocks.append(("code", token.content.strip(), _line(token, offset)))
+            result.blocks.append(BlockRef("code", token.content.strip(), _line(token, offset)))
         elif token.type == "html_block":
             for src, alt in rawhtml.images(token.meta["raw"]):
-                result.images.append((src, alt, _line(token, offset)))
+                result.images.append(ImageRef(src, alt, _line(token, offset)))
             for text in rawhtml.text_blocks(token.meta["raw"]):
-                result.blocks.append(("html", text, _line(token, offset)))
+                result.blocks.append(BlockRef("html", text, _line(token, offset)))
         elif token.type == "inline":
             for child in _walk(token.children or []):
                 if child.type == "image":
                     alt = "".join(c.content for c in _walk(child.children or []) if c.type == "text")
-                    result.images.append((child.attrGet("src") or "", alt, _line(token, offset)))
+                    result.images.append(ImageRef(child.attrGet("src") or "", alt, _line(token, offset)))
                     if child is figure_image(token):
-                        result.blocks.append(("caption", str(child.attrGet("title")), _line(token, offset)))
+                        result.blocks.append(BlockRef("caption", str(child.attrGet("title")), _line(token, offset)))
                 elif child.type == "html_inline":
                     for src, alt in rawhtml.images(child.meta["raw"]):
-                        result.images.append((src, alt, _line(token, offset)))
+                        result.images.append(ImageRef(src, alt, _line(token, offset)))
                 elif child.type == "link_open":
-                    result.links.append((str(child.attrGet("href") or ""), _line(token, offset)))
+                    result.links.append(At(str(child.attrGet("href") or ""), _line(token, offset)))
             text = _plain(token, note_offset)
             if not text:
                 continue
             kind = stack[-1] if stack else "paragraph"
             line = _line(token, offset)
             if kind == "footnote":
-                result.notes.append((text, line))
+                result.notes.append(NoteRef(text, line))
             else:
-                result.blocks.append((kind, text, line))
+                result.blocks.append(BlockRef(kind, text, line))
 
 
 # --------------------------------------------------------------------------- rendering
