@@ -284,7 +284,7 @@ def test_a_rebuild_with_nothing_to_do_imports_no_weasyprint_in_any_process(tmp_p
     imported_by("build", "--brief", FIRST, build_dir=tmp_path)
     again = imported_by("build", "--brief", FIRST, build_dir=tmp_path)
     assert "| pressroom.build" in again  # the check sees the build's imports...
-    assert "| pressroom.execution.child" in again  # ...and the worker's, started early and stopped unused
+    assert "pressroom.execution.worker" in again  # ...and the worker's module (its process started early, stopped unused)
     assert "| weasyprint" not in again and "| markdown_it" not in again
 
 
