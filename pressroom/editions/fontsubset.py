@@ -751,7 +751,27 @@ def missing(files: Files, documents: dict[str, str], sheet: str = FONTS_SHEET,
             cmaps[face.url] = frozenset()
     found = usage(documents, files, all_faces, cmaps).uncovered
     if reference is not None and reference.is_dir():
-        house = frozenset().union(*(_cmap_of(p) for p in sorted(reference.iterdir())
-                                    if p.suffix.lower() in (".ttf", ".otf", ".woff", ".woff2")))
-        found = {family: {c for c in chars if ord(c) in house} for family, chars in found.items()}
+        whole = _whole_faces(reference)
+        everything = frozenset().union(*whole.values()) if whole else frozenset()
+        # a character is lost by a subset only if the family's own whole faces have it (else the
+        # family never drew it: a reader's fallback does, as WeasyPrint's does in the PDF)
+        found = {family: {c for c in chars if ord(c) in whole.get(family, everything)}
+                 for family, chars in found.items()}
     return {family: chars for family, chars in found.items() if chars}
+
+
+@lru_cache(maxsize=4)
+def _whole_faces(reference: Path) -> dict[str, frozenset]:
+    """The characters of the whole faces in ``reference``, by family name (typographic, else
+    legacy)."""
+    from fontTools.ttLib import TTFont
+
+    out: dict[str, set] = {}
+    for path in sorted(reference.iterdir()):
+        if path.suffix.lower() not in (".ttf", ".otf", ".woff", ".woff2"):
+            continue
+        font = TTFont(path, lazy=True)
+        name = font["name"]
+        family = str(name.getDebugName(16) or name.getDebugName(1) or path.stem)
+        out.setdefault(family, set()).update(_cmap_of(path))
+    return {family: frozenset(chars) for family, chars in out.items()}
