@@ -202,10 +202,9 @@ def write(build_dir: Path, brief: Brief, outputs: dict) -> list[tuple[str, Path,
                 size = len(data)
             written.append((edition.name, path, size))
         writers.guarded(build_dir, batch.commit)
-        if {"epub", "html"} & set(outputs):
-            from pressroom.editions import fontsubset
+        from pressroom.editions import artefacts
 
-            fontsubset.flush(build_dir)  # the subsets made for them, kept for the next build
+        artefacts.flush(build_dir)  # the font subsets and cover images made, kept for the next build
     return written
 
 

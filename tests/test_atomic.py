@@ -19,9 +19,10 @@ import pytest
 from conftest import ROOT
 from hostile_support import MANIFEST, run_library
 
-from pressroom.editions.fontsubset import CACHE
+from pressroom.editions import cover_image, fontsubset
 from pressroom.execution import writers
 
+CACHES = (fontsubset.STORE.folder, cover_image.STORE.folder)  # build/.fonts/, build/.covers/
 DOC = """---
 title: Survives
 date: 2026-01-02
@@ -108,8 +109,9 @@ def test_a_build_killed_mid_write_leaves_the_previous_outputs_byte_identical(pre
         assert (build / name).read_bytes() == data, f"{name} changed"
     # the next build removes what the killed one left and writes the new editions
     assert run_library(doc, build, ("pdf", "epub")).exit == 0
-    assert [p.name for p in build.iterdir() if p.name.startswith(".") and p.name not in (MANIFEST, CACHE)] == []
-    assert not list((build / CACHE).glob(".part-*"))  # the fonts' cache holds whole files only
+    assert [p.name for p in build.iterdir() if p.name.startswith(".") and p.name not in (MANIFEST, *CACHES)] == []
+    for cache in CACHES:  # the fonts' and covers' caches hold whole files only
+        assert not list((build / cache).glob(".part-*"))
     assert (build / "survives.pdf").read_bytes() != before["survives.pdf"]
 
 
@@ -121,7 +123,7 @@ def test_sigterm_mid_write_cleans_up_and_says_so_in_one_line(previous, tmp_path)
     assert child.returncode == 130, err
     assert err.strip().endswith("[B412]") and err.strip().count("\n") == 0 and "Traceback" not in err
     # not even a hidden temporary file is left
-    assert sorted(p.name for p in build.iterdir() if p.name not in (MANIFEST, CACHE)) == [
+    assert sorted(p.name for p in build.iterdir() if p.name not in (MANIFEST, *CACHES)) == [
         "survives.epub", "survives.pdf"]
     assert (build / "survives.epub").read_bytes() == before["survives.epub"]
 
@@ -139,7 +141,7 @@ def test_two_builds_of_one_brief_at_once_corrupt_nothing(tmp_path):
     for child in children:
         _, err = child.communicate(timeout=300)
         assert child.returncode == 0, err
-    assert sorted(p.name for p in shared.iterdir() if p.name not in (MANIFEST, CACHE)) == ["survives", "survives.epub"]
+    assert sorted(p.name for p in shared.iterdir() if p.name not in (MANIFEST, *CACHES)) == ["survives", "survives.epub"]
     assert (shared / "survives.epub").read_bytes() == (solo / "survives.epub").read_bytes()
     assert zipfile.ZipFile(shared / "survives.epub").testzip() is None
     for page in (solo / "survives").rglob("*"):

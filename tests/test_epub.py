@@ -5,6 +5,7 @@ import zipfile
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import ROOT
 from test_sources import article_paragraphs, sentences
 
 from pressroom.build import render
@@ -70,7 +71,10 @@ def test_nav_has_toc_and_landmarks(book, first_brief):
 
 def test_fonts_are_embedded_and_nothing_is_remote(book, opf):
     hrefs = [i.get("href") for i in opf.findall(".//opf:item", NS)]
-    assert any(h.endswith(".woff2") for h in hrefs)  # subset fonts (fontsubset.py)
+    fonts = [h for h in hrefs if h.startswith("assets/fonts/")]
+    assert fonts and all(h.endswith(".ttf") for h in fonts)  # subset TrueType (fontsubset.py)
+    assert all(len(book.read(f"EPUB/{h}")) < (ROOT / "styles" / "fonts" / h.rsplit("/", 1)[1]).stat().st_size / 5
+               for h in fonts)
     for name in book.namelist():
         if name.endswith((".xhtml", ".css", ".opf")):
             text = book.read(name).decode()

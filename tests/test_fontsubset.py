@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pressroom.checks import verify
-from pressroom.editions import fontsubset, leanpng
+from pressroom.editions import artefacts, fontsubset, leanpng
 from pressroom.editions.resources import read, style_assets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +32,7 @@ def _tree(css: str, body: str, extra_sheets=()) -> tuple[dict, dict]:
 def _usage(css: str, body: str) -> dict[str, set[str]]:
     files, docs = _tree(css, body)
     _, faces, where = fontsubset._sheet_faces(files, "assets/fonts.css")
-    cmaps = {f.url: fontsubset._cmap_of(files[where[f.url]]) for f in faces}
+    cmaps = {f.url: fontsubset.cmap(files[where[f.url]]) for f in faces}
     found = fontsubset.usage(docs, files, faces, cmaps)
     return {f.url.rsplit("/", 1)[-1]: chars for f, chars in found.chars.items()}
 
@@ -95,7 +95,9 @@ def test_a_face_the_brief_does_not_use_is_left_out_with_its_rule(first_outputs):
     assert "Armenian" not in " ".join(fonts) and "Noto" not in css.replace("Noto fills in", "")
     assert css.count("@font-face") == len(fonts) and css.count("font-display: swap") == len(fonts)
     book = zipfile.ZipFile(io.BytesIO(first_outputs["epub"]))
-    assert not [n for n in book.namelist() if n.endswith((".ttf", ".otf")) or "Noto" in n]
+    assert not [n for n in book.namelist() if "Noto" in n or n.endswith((".woff", ".woff2"))]
+    assert sorted(n.removeprefix("EPUB/").removesuffix(".ttf") for n in book.namelist() if n.endswith(".ttf")) \
+        == [n.removesuffix(".woff2") for n in fonts]  # the same faces, as TrueType
 
 
 def test_the_sample_brief_keeps_its_armenian_fallback(project):
@@ -136,31 +138,55 @@ def test_a_subset_is_the_same_bytes_in_every_process_and_keeps_the_source_timest
     source = STYLES / "fonts" / "SourceSerif4-Regular.ttf"
     code = ("import sys, hashlib; from pathlib import Path; from pressroom.editions import fontsubset; "
             "sys.stdout.write(hashlib.sha256(fontsubset._make(Path(sys.argv[1]), set('Azərbaycan 1991'),"
-            " {'onum'})).hexdigest())")
+            " {'onum'}, 'woff2')).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", code, str(source)], cwd=ROOT, text=True, check=True,
                               capture_output=True, env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
                for seed in ("1", "2")}
     assert len(digests) == 1
-    made = TTFont(io.BytesIO(fontsubset._make(source, set("Azərbaycan"), set())))
+    made = TTFont(io.BytesIO(fontsubset._make(source, set("Azərbaycan"), set(), "woff2")))
     assert made["head"].modified == TTFont(source)["head"].modified
     assert made.flavor == "woff2"
+
+
+def test_the_woff2_encoder_writes_what_fonttools_writes_and_reads_back_to_the_same_tables():
+    from fontTools.ttLib import TTFont, woff2
+
+    for name in ("SourceSerif4-Regular.ttf", "SourceSans3-Bold.ttf", "NotoSerifArmenian-Regular.ttf"):
+        sfnt = fontsubset._make(STYLES / "fonts" / name, set("Azərbaycan Հայաստան 1991 “”"), {"onum"}, "sfnt")
+        reference = io.BytesIO()
+        woff2.compress(io.BytesIO(sfnt), reference, transform_tables=set())
+        assert fontsubset.woff2(sfnt, quality=11) == reference.getvalue(), name  # byte for byte
+        lean, whole = TTFont(io.BytesIO(fontsubset.woff2(sfnt))), TTFont(io.BytesIO(sfnt))
+        assert lean.flavor == "woff2" and sorted(lean.keys()) == sorted(whole.keys())
+        for tag in whole.keys():
+            if tag not in ("GlyphOrder", "head"):
+                assert lean.getTableData(tag) == whole.getTableData(tag), (name, tag)
+        assert lean["head"].flags == whole["head"].flags | 1 << 11  # WOFF2's "transformed" bit
+
+
+def test_the_woff2_encoder_can_fail():  # the comparison above would catch a wrong table length
+    sfnt = fontsubset._make(STYLES / "fonts" / "SourceSerif4-Regular.ttf", set("abc"), set(), "sfnt")
+    good = fontsubset.woff2(sfnt, quality=11)
+    broken = bytearray(sfnt)
+    broken[12 + 8:12 + 12] = b"\0\0\0\0"  # the first table's offset lost: other bytes come out
+    assert fontsubset.woff2(bytes(broken), quality=11) != good
 
 
 def test_a_subset_is_cached_by_font_file_and_characters(tmp_path, monkeypatch):
     source = STYLES / "fonts" / "SourceSans3-Regular.ttf"
     cache = tmp_path / fontsubset.CACHE
-    monkeypatch.setattr(fontsubset, "_memory", {})
-    made = fontsubset.stats["made"]
-    first = fontsubset.subset(source, set("cache"), set(), cache)
-    assert fontsubset.stats["made"] == made + 1 and not cache.exists()  # until the brief is written
-    fontsubset.flush(tmp_path)
+    monkeypatch.setattr(fontsubset.STORE, "memory", {})
+    made = fontsubset.STORE.stats["made"]
+    first = fontsubset.subset(source, set("cache"), set(), tmp_path)
+    assert fontsubset.STORE.stats["made"] == made + 1 and not cache.exists()  # until the brief is written
+    artefacts.flush(tmp_path)
     assert len(list(cache.glob("*.woff2"))) == 1
-    monkeypatch.setattr(fontsubset, "_memory", {})  # a new process: read back from build/.fonts
-    assert fontsubset.subset(source, set("cache"), set(), cache) == first
-    assert fontsubset.stats["made"] == made + 1
-    fontsubset.subset(source, set("caches"), set(), cache)  # other text: subset again
-    fontsubset.flush(tmp_path)
-    assert fontsubset.stats["made"] == made + 2 and len(list(cache.glob("*.woff2"))) == 2
+    monkeypatch.setattr(fontsubset.STORE, "memory", {})  # a new process: read back from build/.fonts
+    assert fontsubset.subset(source, set("cache"), set(), tmp_path) == first
+    assert fontsubset.STORE.stats["made"] == made + 1
+    fontsubset.subset(source, set("caches"), set(), tmp_path)  # other text: subset again
+    artefacts.flush(tmp_path)
+    assert fontsubset.STORE.stats["made"] == made + 2 and len(list(cache.glob("*.woff2"))) == 2
 
 
 def test_a_rebuild_with_unchanged_text_subsets_nothing(first_brief, tmp_path, monkeypatch):
@@ -170,10 +196,10 @@ def test_a_rebuild_with_unchanged_text_subsets_nothing(first_brief, tmp_path, mo
     project = Project(ROOT, build_root=tmp_path)
     build(project, first_brief.slug, ("epub", "html"))
     assert list((project.build_dir / fontsubset.CACHE).glob("*.woff2"))
-    monkeypatch.setattr(fontsubset, "_memory", {})  # a new process: only build/.fonts/ remains
-    made = fontsubset.stats["made"]
+    monkeypatch.setattr(fontsubset.STORE, "memory", {})  # a new process: only build/.fonts/ remains
+    made = fontsubset.STORE.stats["made"]
     build(project, first_brief.slug, ("epub", "html"), force=True)
-    assert fontsubset.stats["made"] == made
+    assert fontsubset.STORE.stats["made"] == made
 
 
 def test_a_failed_build_leaves_no_subset_behind(first_brief, tmp_path, monkeypatch):
@@ -183,8 +209,8 @@ def test_a_failed_build_leaves_no_subset_behind(first_brief, tmp_path, monkeypat
     from pressroom.project import Project
 
     project = Project(ROOT, build_root=tmp_path)
-    monkeypatch.setattr(fontsubset, "_memory", {})
-    made = fontsubset.stats["made"]
+    monkeypatch.setattr(fontsubset.STORE, "memory", {})
+    made = fontsubset.STORE.stats["made"]
 
     def broken(*args, **kwargs):  # fails after the fonts are subset
         raise BuildError(Problem("B401", "broken on purpose"))
@@ -192,7 +218,7 @@ def test_a_failed_build_leaves_no_subset_behind(first_brief, tmp_path, monkeypat
     monkeypatch.setattr(html, "paginate", broken)
     with pytest.raises(BuildError):
         build(project, first_brief.slug, ("epub", "html"))
-    assert fontsubset.stats["made"] > made
+    assert fontsubset.STORE.stats["made"] > made
     assert not (project.build_dir / fontsubset.CACHE).exists()
 
 
@@ -223,7 +249,8 @@ def test_the_fonts_are_subset_while_the_pdf_is_laid_out(project, first_brief, mo
 # ------------------------------------------------------------------ the glyph check
 
 def _without(font: bytes, char: str) -> bytes:
-    return fontsubset._make(font, _cmap(font) - {char}, {"onum", "lnum", "pnum", "tnum"})
+    flavor = "woff2" if font[:4] == b"wOF2" else "sfnt"  # as the edition has it
+    return fontsubset._make(font, _cmap(font) - {char}, {"onum", "lnum", "pnum", "tnum"}, flavor)
 
 
 def test_the_glyph_check_passes_the_real_editions(first_outputs, first_brief):
@@ -252,7 +279,7 @@ def test_the_glyph_check_catches_a_character_left_out_of_a_subset(first_outputs,
     with zipfile.ZipFile(out, "w") as broken:
         for info in book.infolist():
             data = book.read(info)
-            if info.filename == f"EPUB/{SERIF}":
+            if info.filename == f"EPUB/{SERIF.replace('.woff2', '.ttf')}":
                 data = _without(data, "z")
             broken.writestr(info, data)
     found = [p for p in verify.verify_epub(first_brief, out.getvalue()) if p.code == "F110"]
@@ -274,17 +301,36 @@ def test_the_cover_image_is_a_palette_png_that_looks_the_same(first_brief, proje
     from pressroom.editions import cover_image
 
     drawn = []
-    monkeypatch.setattr(leanpng, "smallest", lambda image: drawn.append(image) or b"")
-    cover_image.render(first_brief, project.styles_dir / "fonts")
+    monkeypatch.setattr(leanpng, "smallest", lambda image, level: drawn.append((image, level)) or b"")
+    cover_image._draw(first_brief, project.styles_dir / "fonts")
     monkeypatch.undo()
-    drawing = drawn[0]
-    data = leanpng.smallest(drawing)
+    drawing, level = drawn[0]
+    data = leanpng.smallest(drawing, level)
     image = Image.open(io.BytesIO(data))
     assert image.mode == "P" and image.size == (1600, 2400) and len(data) < 60_000
     full = io.BytesIO()
     drawing.save(full, "PNG")
     biggest, mean = leanpng.difference(full.getvalue(), data)
     assert biggest <= leanpng.MAX_DIFFERENCE and mean < 0.05
+
+
+def test_the_cover_image_is_kept_by_what_it_is_drawn_from(first_brief, project, tmp_path, monkeypatch):
+    import dataclasses
+
+    from pressroom.editions import cover_image
+
+    monkeypatch.setattr(cover_image.STORE, "memory", {})
+    drawn = []
+    draw = cover_image._draw
+    monkeypatch.setattr(cover_image, "_draw", lambda *a: drawn.append(a) or draw(*a))
+    fonts = project.styles_dir / "fonts"
+    first = cover_image.render(first_brief, fonts, tmp_path)
+    artefacts.flush(tmp_path)
+    assert len(list((tmp_path / ".covers").glob("*.png"))) == 1
+    monkeypatch.setattr(cover_image.STORE, "memory", {})  # a new process: build/.covers/ remains
+    assert cover_image.render(first_brief, fonts, tmp_path) == first and len(drawn) == 1
+    retitled = dataclasses.replace(first_brief, metadata=dataclasses.replace(first_brief.metadata, title="Another title"))
+    assert cover_image.render(retitled, fonts, tmp_path) != first and len(drawn) == 2
 
 
 def test_a_photograph_stays_in_full_colour():
@@ -300,3 +346,38 @@ def test_other_image_modes_come_back_as_png(mode):
 
     image = Image.new(mode, (8, 8))
     assert leanpng.smallest(image)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------ in a browser
+
+_LOAD_ALL = """async () => Promise.all([...document.fonts].map(face => face.load().then(
+    () => [face.family, face.weight, face.style, face.status], () => [face.family, face.weight, face.style, face.status])))"""
+
+
+def _font_status(tree: dict, folder: Path, profile: Path) -> list:
+    """Every @font-face of the web page as Chromium loads it (its sanitiser, OTS, reads WOFF2)."""
+    from test_preview import _chromium, _playwright
+
+    from pressroom.execution.writers import write_tree
+
+    write_tree(folder, tree)
+    sync_api = _playwright()
+    with sync_api.sync_playwright() as playwright:
+        browser = _chromium(playwright, profile)
+        try:
+            page = browser.new_page()
+            page.goto((folder / "index.html").as_uri())
+            return sorted(page.evaluate(_LOAD_ALL))
+        finally:
+            browser.close()
+
+
+def test_chromium_loads_every_font_of_the_web_edition_and_would_refuse_a_broken_one(first_outputs, tmp_path):
+    tree = first_outputs["html"]
+    faces = sorted(n for n in tree if n.startswith("assets/fonts/"))
+    status = _font_status(tree, tmp_path / "good", tmp_path / "profile")
+    assert len(status) == len(faces) and {s[3] for s in status} == {"loaded"}, status
+    broken = dict(tree)
+    broken[SERIF] = read(tree[SERIF])[:-200]  # its Brotli stream cut short
+    status = _font_status(broken, tmp_path / "broken", tmp_path / "profile")
+    assert [s[3] for s in status].count("error") == 1, status

@@ -4,15 +4,19 @@ publisher's mark, the title, the subtitle, the byline and date.
 
 1600 x 2400 pixels (2:3, what e-book stores ask for), PNG of 256 colours, deterministic: no clock, no
 system font, fixed compression. Characters a face lacks (Armenian) are set in the Noto
-fallback, as in the other editions.
+fallback, as in the other editions. Kept (:mod:`artefacts`, ``build/.covers/``) by what it is
+drawn from: the words on it, the faces, this code and Pillow's version; a rebuild after an
+edit of the text does not draw it again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 
-from pressroom.editions import leanpng, templates
+from pressroom.editions import artefacts, fontsubset, leanpng, templates
 from pressroom.execution import inputs
 from pressroom.model import Brief
 
@@ -20,6 +24,10 @@ WIDTH, HEIGHT = 1600, 2400
 MARGIN = 150
 BRAND, BRAND_DEEP, INK, MUTED, WHITE = "#0b4f6c", "#083b51", "#1a1a1a", "#5b6470", "#ffffff"
 FALLBACK = {"sans": "NotoSansArmenian-{}.ttf", "serif": "NotoSerifArmenian-{}.ttf"}
+FACES = ("SourceSans3-SemiBold.ttf", "SourceSans3-Regular.ttf", "SourceSans3-Bold.ttf", "SourceSerif4-Italic.ttf",
+         *(f.format(w) for f in FALLBACK.values() for w in ("Regular", "Bold")))
+STORE = artefacts.Store(".covers", limit=8)
+COVER_ZLIB = 6
 
 
 def _font(path: Path, size: int):
@@ -34,13 +42,6 @@ def _load(path: Path, size: int):
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
 
 
-@lru_cache(maxsize=16)
-def _charset(path: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    return frozenset(TTFont(str(path), lazy=True).getBestCmap() or {})
-
-
 class Face:
     """A vendored face and its fallback, at one size."""
 
@@ -51,7 +52,7 @@ class Face:
 
     def runs(self, text: str):
         """(font, text) runs: the main face where it has the character, else the fallback."""
-        chars = _charset(self.main)
+        chars = fontsubset.cmap(self.main)
         runs: list[tuple[Path, str]] = []
         for ch in text:
             path = self.main if ord(ch) in chars or ch.isspace() else self.fallback
@@ -93,7 +94,22 @@ def _block(draw, face: Face, text: str, y: int, leading: float, fill: str, width
     return y
 
 
-def render(brief: Brief, fonts: Path) -> bytes:
+def render(brief: Brief, fonts: Path, build_dir: Path | None = None) -> bytes:
+    """The cover image's PNG: drawn, or kept from a build that drew the same (``build_dir``)."""
+    import PIL
+
+    meta = brief.metadata
+    for name in FACES:
+        inputs.note(fonts / name)  # a face of the cover image is an input of the EPUB (cache.py)
+    words = [meta.series, meta.number, meta.publisher, meta.title, meta.subtitle, meta.authors,
+             templates.longdate(meta.date) if meta.date else None, meta.is_draft]
+    code = [Path(__file__).read_bytes(), Path(leanpng.__file__).read_bytes()]
+    key = hashlib.sha256(json.dumps([words, PIL.__version__, [artefacts.file_digest(fonts / n) for n in FACES]],
+                                    default=str).encode() + b"".join(code)).hexdigest()
+    return STORE.get(f"{key}.png", build_dir, lambda: _draw(brief, fonts))
+
+
+def _draw(brief: Brief, fonts: Path) -> bytes:
     from PIL import Image, ImageDraw
 
     meta = brief.metadata
@@ -132,5 +148,6 @@ def render(brief: Brief, fonts: Path) -> bytes:
         Face(fonts, "SourceSans3-Bold.ttf", "sans", "Bold", 60).draw(
             draw, (MARGIN, HEIGHT - 230), "DRAFT — NOT FOR CIRCULATION", "#8a5a00")
     draw.rectangle((0, HEIGHT - 60, WIDTH, HEIGHT), fill=BRAND)
-    # 256 colours, every pixel within 3 levels of the drawing (leanpng.py): 47 kB, not 113 kB
-    return leanpng.smallest(image)
+    # 256 colours, every pixel within 3 levels of the drawing (leanpng.py): 54 kB, not 113 kB in
+    # full colour; zlib at 6, not 9: 47 kB would take 0.12 s more of a cold build (the cover is kept)
+    return leanpng.smallest(image, level=COVER_ZLIB)

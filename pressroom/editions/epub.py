@@ -127,7 +127,7 @@ def _prepare(brief: Brief, project: Project, others=()) -> Prepared:
     files: Files = {}
     files.update(style_assets(project.styles_dir, SHEETS))
     files.update(brand_assets(brief, project))
-    files[COVER_IMAGE] = cover_image.render(brief, project.styles_dir / "fonts")
+    files[COVER_IMAGE] = cover_image.render(brief, project.styles_dir / "fonts", project.build_dir)
     for image in brief.images:
         files[image.target] = image.source
     docs = _documents(brief, project)
@@ -144,7 +144,7 @@ def _lean(brief: Brief, project: Project, files: Files, docs: dict[str, str], ot
     from pressroom.editions import fontsubset
 
     return fontsubset.lean(files, _view(brief, project, docs)[1],
-                           project.build_dir / fontsubset.CACHE, web=False, others=list(others))
+                           project.build_dir, web=False, others=list(others))
 
 
 def fonts_view(ctx):

@@ -3,7 +3,8 @@
 The PDF embeds its own subsets (WeasyPrint makes them); the EPUB and the web page used to carry
 the fourteen whole faces of ``styles/fonts/``. Here, for one edition's files (its documents,
 stylesheets and fonts), :func:`lean` works out which face draws which character and keeps only
-those, as WOFF2 (Brotli) with ``font-display: swap``:
+those (HarfBuzz's subsetter): as WOFF2 with ``font-display: swap`` on the web (:func:`woff2`), as
+TrueType in the EPUB (what every common reading system reads):
 
 * **which face**: each document is styled as a browser would, far enough to know its fonts: the
   stylesheets it links (and its ``<style>``), a small user-agent sheet (headings and ``th`` bold,
@@ -22,10 +23,10 @@ those, as WOFF2 (Brotli) with ``font-display: swap``:
 * **deterministic**: no timestamp is recalculated (``head.modified`` stays the source face's), the
   name table keeps the source's own records (with its copyright and licence: OFL), and WOFF2 and
   the glyph order come out the same in every process.
-* **cached**: a subset is keyed by the font file's digest, the character set, the features and
-  the subsetter's version, in memory and in ``build/.fonts/`` (written with the brief's outputs,
-  never by a build that fails): a rebuild whose text has not changed reads it back instead of
-  subsetting again. A build runs this while the PDF is laid out.
+* **cached**: a subset is keyed by the font file's digest, the character set, the features, the
+  flavour and the libraries' versions, in memory and in ``build/.fonts/`` (:mod:`artefacts`:
+  written with the brief's outputs, never by a build that fails): a rebuild whose text has not
+  changed reads it back instead of subsetting again. A build runs this while the PDF is laid out.
 
 :func:`missing` is the reading editions' glyph check: every character of an edition's documents
 must be drawn by one of the edition's own (subset) fonts.
@@ -35,10 +36,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import posixpath
 import re
-import tempfile
+import struct
 import threading
 import unicodedata
 import xml.etree.ElementTree as ET
@@ -46,11 +46,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from pressroom.editions import artefacts
 from pressroom.editions.resources import Files, read
 
 VERSION = 1  # of what this module makes: part of every cache key
 HOUSE_FONTS = Path(__file__).resolve().parents[2] / "styles" / "fonts"  # the whole faces
 CACHE = ".fonts"  # under the build folder
+#: Brotli's quality for the web's WOFF2. The first brief's five faces: 43.5 kB at 8 in 0.02 s;
+#: 40.7 kB at 11 in 0.2 s (fontTools' only choice); 36.6 kB at 11 with WOFF2's glyf transform,
+#: 0.4 s (fontTools re-encodes every outline in Python). See docs/performance.md.
+WOFF2_QUALITY = 8
 FONTS_SHEET = "assets/fonts.css"
 GENERIC = {"serif", "sans-serif", "monospace", "cursive", "fantasy", "system-ui", "math",
            "emoji", "fangsong", "ui-serif", "ui-sans-serif", "ui-monospace", "ui-rounded"}
@@ -461,7 +466,6 @@ def _usage(documents: dict[str, str], files: Files, all_faces: list[Face],
     import cssselect2
 
     found = Usage(all_faces, cmaps)
-    sheets_cache: dict[tuple, Sheets] = {}
     for name, text in documents.items():
         root = _document(name, text)
         links, inline = [], []
@@ -473,19 +477,8 @@ def _usage(documents: dict[str, str], files: Files, all_faces: list[Face],
                     links.append(href)
             elif tag == "style":
                 inline.append("".join(element.itertext()))
-        key = (tuple(links), tuple(inline))
-        sheets = sheets_cache.get(key)
-        if sheets is None:
-            sheets = sheets_cache[key] = Sheets()
-            sheets.add(UA_SHEET, 0)
-            for href in links:
-                sheets.add(read(files[href]).decode("utf-8"), 1)
-            for css in inline:
-                sheets.add(css, 1)
+        sheets, matcher = _styled(tuple(read(files[href]).decode("utf-8") for href in links), tuple(inline))
         found.features |= sheets.features
-        matcher = cssselect2.Matcher()
-        for origin, order, selector, declarations in sheets.rules:
-            matcher.add_selector(selector, (origin, order, declarations))
         strings: dict[str, list[str]] = {}
         root_style = _walk(cssselect2.ElementWrapper.from_html_root(root), matcher, _root_style(),
                            found, strings)
@@ -498,6 +491,22 @@ def _usage(documents: dict[str, str], files: Files, all_faces: list[Face],
                 if style.get("content"):
                     found.draw(_strings(style["content"], None, strings), style)
     return found
+
+
+@lru_cache(maxsize=16)
+def _styled(linked: tuple[str, ...], inline: tuple[str, ...]):
+    """The parsed rules of a document's stylesheets (its linked sheets' text, then its ``<style>``)
+    and their selectors' matcher: every document of an edition, and the other edition, shares them."""
+    import cssselect2
+
+    sheets = Sheets()
+    sheets.add(UA_SHEET, 0)
+    for css in (*linked, *inline):
+        sheets.add(css, 1)
+    matcher = cssselect2.Matcher()
+    for origin, order, selector, declarations in sheets.rules:
+        matcher.add_selector(selector, (origin, order, declarations))
+    return sheets, matcher
 
 
 def _walk(wrapper, matcher, inherited: dict, found: Usage, strings: dict) -> dict:
@@ -549,12 +558,16 @@ def _walk(wrapper, matcher, inherited: dict, found: Usage, strings: dict) -> dic
 
 @lru_cache(maxsize=64)
 def _source_cmap(path: str, size: int, mtime: int) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
+    with open(path, "rb") as handle:
+        if handle.read(4) in (b"wOFF", b"wOF2"):  # HarfBuzz reads no WOFF: fontTools does
+            return _bytes_cmap(Path(path).read_bytes())
+    import uharfbuzz as hb
 
-    return frozenset(TTFont(path, lazy=True).getBestCmap() or {})
+    return frozenset(hb.Face(hb.Blob.from_file_path(path)).unicodes)  # HarfBuzz: the best cmap's
 
 
-def _cmap_of(value: bytes | Path) -> frozenset[int]:
+def cmap(value: bytes | Path) -> frozenset[int]:
+    """The characters a font (a file, or bytes: a WOFF2 subset too) has glyphs for."""
     if isinstance(value, Path):
         stat = value.stat()
         return _source_cmap(str(value), stat.st_size, stat.st_mtime_ns)
@@ -568,116 +581,112 @@ def _bytes_cmap(data: bytes) -> frozenset[int]:
     return frozenset(TTFont(io.BytesIO(data), lazy=True).getBestCmap() or {})
 
 
-@lru_cache(maxsize=64)
-def _file_digest(path: str, size: int, mtime: int) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-_memory: dict[str, bytes] = {}
+STORE = artefacts.Store(CACHE)  # the subsets made: in memory, and in build/.fonts/
 _lock = threading.Lock()
-MEMORY_LIMIT = 128
-stats = {"made": 0, "cached": 0}  # subsets made and read back, in this process (the tests look)
 
 
-def subset_key(source: bytes | Path, chars: set[str], features: set[str]) -> str:
+def subset_key(source: bytes | Path, chars: set[str], features: set[str], flavor: str = "woff2") -> str:
     """The cache key of a subset: the font file, the characters, the features, the versions."""
     import fontTools
+    import uharfbuzz
 
     if isinstance(source, Path):
-        stat = source.stat()
-        font = _file_digest(str(source), stat.st_size, stat.st_mtime_ns)
+        font = artefacts.file_digest(source)
     else:
         font = hashlib.sha256(source).hexdigest()
-    text = "\0".join([str(VERSION), fontTools.version, font, "".join(sorted(chars)),
-                      ",".join(sorted(features))])
+    text = "\0".join([str(VERSION), fontTools.version, uharfbuzz.__version__, font, "".join(sorted(chars)),
+                      ",".join(sorted(features)), flavor])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def subset(source: bytes | Path, chars: set[str], features: set[str],
-           cache_dir: Path | None = None) -> bytes:
-    """The WOFF2 of ``source`` with the glyphs of ``chars`` (and what its kept features reach)."""
-    key = subset_key(source, chars, features)
-    stored = cache_dir / f"{key}.woff2" if cache_dir is not None else None
-    with _lock:
-        data = _memory.get(key)
-    on_disk = False
-    if data is None and stored is not None:
-        try:
-            data = stored.read_bytes()
-            on_disk = True
-        except OSError:
-            data = None
-    if data is None:
-        data = _make(source, chars, features)
-        stats["made"] += 1
-    else:
-        stats["cached"] += 1
-    with _lock:
-        if stored is not None and not on_disk and not stored.is_file():
-            _pending[stored] = data  # written with the brief's outputs (flush)
-        if len(_memory) >= MEMORY_LIMIT:
-            _memory.pop(next(iter(_memory)))
-        _memory[key] = data
-    return data
+           build_dir: Path | None = None, flavor: str = "woff2") -> bytes:
+    """``source`` with the glyphs of ``chars`` (and what its kept features reach), as WOFF2
+    (``flavor="woff2"``: the web) or as the TrueType/OpenType font it is (``"sfnt"``: the EPUB)."""
+    key = subset_key(source, chars, features, flavor)
+    return STORE.get(f"{key}.{flavor}", build_dir, lambda: _make(source, chars, features, flavor))
 
 
-def _make(source: bytes | Path, chars: set[str], features: set[str]) -> bytes:
-    from fontTools import subset as ftsubset
-    from fontTools.ttLib import TTFont
+def _make(source: bytes | Path, chars: set[str], features: set[str], flavor: str) -> bytes:
+    """HarfBuzz's subsetter (uharfbuzz: a millisecond a face, where fontTools' took a fifth of a
+    second), then, for the web, fontTools' WOFF2 encoder."""
+    import uharfbuzz as hb
 
-    font = TTFont(source if isinstance(source, Path) else io.BytesIO(source), lazy=True,
-                  recalcTimestamp=False)  # head.modified stays the source face's
-    options = ftsubset.Options()
-    options.layout_features = sorted(set(options.layout_features) | set(features))
-    options.name_IDs = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # with the copyright and the OFL's notice
-    options.name_languages = ["*"]
-    options.notdef_outline = True  # a missing glyph is a visible box, not nothing
-    options.recalc_timestamp = False
-    subsetter = ftsubset.Subsetter(options)
-    subsetter.populate(unicodes=sorted(ord(c) for c in chars))
-    subsetter.subset(font)
-    font.flavor = "woff2"
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
+    data = source.read_bytes() if isinstance(source, Path) else bytes(source)
+    if data[:4] in (b"wOFF", b"wOF2"):  # a house face sent as WOFF: HarfBuzz reads the font inside
+        from fontTools.ttLib import TTFont
 
-
-_pending: dict[Path, bytes] = {}  # subsets made, for the cache, once their brief is written
-
-
-def flush(build_dir: Path) -> None:
-    """Write the subsets made for ``build_dir`` to its cache: called once a brief's outputs are
-    in place, holding the build folder's lock, so a failed build leaves nothing in build/."""
-    folder = build_dir / CACHE
-    with _lock:
-        ready = {path: data for path, data in _pending.items() if path.parent == folder}
-        for path in ready:
-            del _pending[path]
-    if not ready:
-        return
-    for stale in folder.glob(".part-*") if folder.is_dir() else ():  # of a build killed mid-write
-        try:
-            stale.unlink()
-        except OSError:
-            pass
-    for path, data in ready.items():
-        _store(path, data)
+        font, unpacked = TTFont(io.BytesIO(data), recalcTimestamp=False), io.BytesIO()
+        font.flavor = None
+        font.save(unpacked)
+        data = unpacked.getvalue()
+    plan = hb.SubsetInput()
+    plan.unicode_set.update(sorted(ord(c) for c in chars))
+    plan.layout_feature_tag_set.update(_tag(f) for f in sorted(features))
+    plan.name_id_set.update((0, 1, 2, 3, 4, 5, 6, 13, 14))  # with the copyright and the OFL's notice
+    plan.name_lang_id_set.clear()
+    plan.name_lang_id_set.invert()  # every language the source's names are in
+    plan.flags = hb.SubsetFlags.NOTDEF_OUTLINE  # a missing glyph is a visible box, not nothing
+    face = hb.subset(hb.Face(hb.Blob(data)), plan)
+    if face is None:
+        raise ValueError(f"HarfBuzz could not subset {source if isinstance(source, Path) else 'a font'}")
+    data = face.blob.data  # head.modified stays the source face's: nothing recalculated
+    if flavor == "sfnt":
+        return data
+    return woff2(data)
 
 
-def _store(path: Path, data: bytes) -> None:
-    """Write a cache file whole or not at all (a reader never sees half of one)."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except OSError:  # a cache that cannot be written is only slower
-        try:
-            os.unlink(temporary)
-        except (OSError, UnboundLocalError):
-            pass
+def woff2(sfnt: bytes, quality: int | None = None) -> bytes:
+    """The WOFF2 file (W3C WOFF 2.0) of a TrueType/OpenType font, each table with the null
+    transform, all in one Brotli stream at ``quality`` (default :data:`WOFF2_QUALITY`).
+
+    This is the file fontTools writes with ``woff2.compress(transform_tables=set())``, byte for
+    byte at quality 11 (a test holds it to that), with the encoder's helpers taken from
+    fontTools; fontTools compresses only at Brotli's slowest quality, 11: 0.2 s of a cold build
+    for the first brief's five faces, against 0.02 s at 8, for 7 % more bytes."""
+    import brotli
+    from fontTools.ttLib.sfnt import calcChecksum
+    from fontTools.ttLib.woff2 import getKnownTagIndex, packBase128, woff2UnknownTagIndex
+
+    flavor, count = struct.unpack(">4sH", sfnt[:6])
+    entries = sorted(struct.unpack(">4sIII", sfnt[12 + 16 * i:28 + 16 * i]) for i in range(count))
+    tables = {tag: bytearray(sfnt[offset:offset + length]) for tag, _, offset, length in entries}
+    if b"head" in tables:  # bit 11: "subjected to a WOFF 2.0 lossless modifying transform"
+        head = tables[b"head"]
+        head[16:18] = struct.pack(">H", struct.unpack(">H", head[16:18])[0] | 1 << 11)
+        head[8:12] = b"\0\0\0\0"
+    # the checksums of the font a reader rebuilds (tables in this order, each padded to 4 bytes)
+    search = 1 << (count.bit_length() - 1) if count else 0
+    directory = struct.pack(">4sHHHH", flavor, count, search * 16, max(search.bit_length() - 1, 0),
+                            count * 16 - search * 16)
+    offset, total, directory_entries = 12 + 16 * count, 12 + 16 * count, b""
+    for tag, data in tables.items():
+        checksum = calcChecksum(bytes(data))
+        directory_entries += struct.pack(">4sIII", tag, checksum, offset, len(data))
+        offset += (len(data) + 3) & ~3
+        total += (len(data) + 3) & ~3
+    master = (calcChecksum(directory + directory_entries) + sum(
+        calcChecksum(bytes(d)) for d in tables.values())) & 0xFFFFFFFF
+    if b"head" in tables:
+        tables[b"head"][8:12] = struct.pack(">I", (0xB1B0AFBA - master) & 0xFFFFFFFF)
+    listing, stream = b"", b""
+    for tag, data in tables.items():
+        name = tag.decode("latin-1")
+        index = getKnownTagIndex(name)
+        flags = index | (3 << 6 if name in ("glyf", "loca") else 0)  # 3 for these, 0 else: null
+        listing += bytes([flags]) + (tag if index == woff2UnknownTagIndex else b"") + packBase128(len(data))
+        stream += data
+    compressed = brotli.compress(stream, mode=brotli.MODE_FONT,
+                                 quality=WOFF2_QUALITY if quality is None else quality)
+    length = (48 + len(listing) + len(compressed) + 3) & ~3
+    major, minor = struct.unpack(">HH", tables[b"head"][4:8]) if b"head" in tables else (0, 0)
+    header = struct.pack(">4s4sIHHIIHHIIIII", b"wOF2", flavor, length, count, 0, total,
+                         len(compressed), major, minor, 0, 0, 0, 0, 0)
+    return (header + listing + compressed).ljust(length, b"\0")
+
+
+def _tag(feature: str) -> int:
+    return int.from_bytes(feature.encode("ascii")[:4].ljust(4), "big")
 
 
 # --------------------------------------------------------------------------- editions
@@ -689,7 +698,7 @@ def _sheet_faces(files: Files, sheet: str) -> tuple[str, list[Face], dict[str, s
     return css, [f for f in found if where[f.url] in files], where
 
 
-def lean(files: Files, documents: dict[str, str], cache_dir: Path | None = None,
+def lean(files: Files, documents: dict[str, str], build_dir: Path | None = None,
          web: bool = True, sheet: str = FONTS_SHEET, others=()) -> Files:
     """An edition's files with its fonts subset to what ``documents`` draw, as WOFF2, and
     ``sheet`` rewritten to name them (``font-display: swap`` on the web); unused faces gone.
@@ -701,7 +710,7 @@ def lean(files: Files, documents: dict[str, str], cache_dir: Path | None = None,
     if sheet not in files:
         return files
     css, all_faces, where = _sheet_faces(files, sheet)
-    cmaps = {f.url: _cmap_of(files[where[f.url]]) for f in all_faces}
+    cmaps = {f.url: cmap(files[where[f.url]]) for f in all_faces}
     used = usage(documents, files, all_faces, cmaps)
     chars = {face: set(found) for face, found in used.chars.items()}
     features = set(used.features)
@@ -710,7 +719,7 @@ def lean(files: Files, documents: dict[str, str], cache_dir: Path | None = None,
             continue
         _, other_faces, other_where = _sheet_faces(other_files, sheet)
         other = usage(other_documents, other_files, other_faces,
-                      {f.url: _cmap_of(other_files[other_where[f.url]]) for f in other_faces})
+                      {f.url: cmap(other_files[other_where[f.url]]) for f in other_faces})
         features |= other.features
         for face, found in other.chars.items():
             if face in chars:
@@ -720,9 +729,9 @@ def lean(files: Files, documents: dict[str, str], cache_dir: Path | None = None,
         if not chars.get(face):
             css = css.replace(face.rule, "", 1)
             continue
-        url = re.sub(r"\.(ttf|otf|woff2?)$", "", face.url, flags=re.I) + ".woff2"
+        url = re.sub(r"\.(ttf|otf|woff2?)$", "", face.url, flags=re.I) + ".woff2" if web else face.url
         out[posixpath.normpath(posixpath.join(posixpath.dirname(sheet), url))] = subset(
-            files[where[face.url]], chars[face], features, cache_dir)
+            files[where[face.url]], chars[face], features, build_dir, "woff2" if web else "sfnt")
         rule = face.rule.replace(face.url, url, 1)
         if web and "font-display" not in rule:
             rule = rule[:rule.rindex("}")].rstrip() + " font-display: swap; }"
@@ -746,7 +755,7 @@ def missing(files: Files, documents: dict[str, str], sheet: str = FONTS_SHEET,
     cmaps = {}
     for face in all_faces:
         try:
-            cmaps[face.url] = _cmap_of(files[where[face.url]])
+            cmaps[face.url] = cmap(files[where[face.url]])
         except Exception:  # not a font fontTools reads: it draws nothing
             cmaps[face.url] = frozenset()
     found = usage(documents, files, all_faces, cmaps).uncovered
@@ -773,5 +782,5 @@ def _whole_faces(reference: Path) -> dict[str, frozenset]:
         font = TTFont(path, lazy=True)
         name = font["name"]
         family = str(name.getDebugName(16) or name.getDebugName(1) or path.stem)
-        out.setdefault(family, set()).update(_cmap_of(path))
+        out.setdefault(family, set()).update(cmap(path))
     return {family: frozenset(chars) for family, chars in out.items()}

@@ -87,7 +87,7 @@ def lean(brief: Brief, project: Project, files: Files, others=()) -> Files:
     tree with the whole faces."""
     from pressroom.editions import fontsubset
 
-    return fontsubset.lean(files, _view(files)[1], project.build_dir / fontsubset.CACHE,
+    return fontsubset.lean(files, _view(files)[1], project.build_dir,
                            others=list(others))
 
 

@@ -12,7 +12,6 @@ dithering, no clock, fixed settings.
 
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
@@ -20,9 +19,9 @@ MAX_DIFFERENCE = 8  # the largest change of any channel of any pixel, of 255
 MEAN_DIFFERENCE = 0.25  # the mean change per pixel, of 255
 
 
-def smallest(image) -> bytes:
+def smallest(image, level: int = 9) -> bytes:
     """The smallest faithful PNG of ``image`` (a Pillow image, or PNG bytes): 256 colours when
-    they are that close (always far smaller then), else full colour. Kept per process."""
+    they are that close (always far smaller then), else full colour; zlib at ``level``."""
     from PIL import Image
 
     if isinstance(image, (bytes, bytearray)):
@@ -31,25 +30,14 @@ def smallest(image) -> bytes:
     if image.mode not in ("RGB", "L"):
         image = image.convert("RGBA" if "A" in image.getbands() or "transparency" in image.info
                               else "RGB")
-    key = hashlib.sha256(f"{image.mode}{image.size}".encode() + image.tobytes()).hexdigest()
-    if key in _made:
-        return _made[key]
     data = None
     if image.mode == "RGB":
         indexed = image.quantize(colors=256, method=Image.Quantize.MAXCOVERAGE,
                                  dither=Image.Dither.NONE)
         biggest, mean = _measure(image, indexed.convert("RGB"))
         if biggest <= MAX_DIFFERENCE and mean <= MEAN_DIFFERENCE:
-            data = _png(indexed)
-    if data is None:
-        data = _png(image)
-    if len(_made) >= 8:
-        _made.pop(next(iter(_made)))
-    _made[key] = data
-    return data
-
-
-_made: dict[str, bytes] = {}
+            data = _png(indexed, level)
+    return _png(image, level) if data is None else data
 
 
 def shrink(path: Path) -> tuple[int, int]:
@@ -77,7 +65,7 @@ def _measure(first, second) -> tuple[int, float]:
     return biggest, mean
 
 
-def _png(image) -> bytes:
+def _png(image, level: int) -> bytes:
     out = io.BytesIO()
-    image.save(out, "PNG", optimize=True)
+    image.save(out, "PNG", optimize=level >= 9, compress_level=level)
     return out.getvalue()
