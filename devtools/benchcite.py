@@ -177,3 +177,23 @@ def target(data: dict) -> dict:
     c = data["citations"]
     return {"target": f"{c['count']} citations ×1, × the brief without them", "value": c["ratio"],
             "limit": LIMIT, "met": c["ratio"] <= LIMIT}
+
+
+def main(argv=None) -> None:
+    """``python -m devtools.benchcite [RUNS]``: this row alone, without the rest of the bench
+    (the briefs and runs under build/bench/, as ``invoke bench`` makes them)."""
+    from devtools import bench
+
+    runs = int((argv if argv is not None else sys.argv[1:] or ["5"])[0])
+    bench.compiled()
+    bench_dir = bench.ROOT / "build" / "bench"
+    plain = bench.scaled_brief(1, bench_dir / "briefs")
+    cited = cited_brief(plain, bench_dir / "briefs")
+    noted = noted_brief(plain, cited, bench_dir / "briefs")
+    data = {"citations": measure(plain, cited, bench_dir / "runs" / "citations", runs, bench.run_process,
+                                 bench._env, noted=noted)}
+    print("\n".join(rows(data)))
+
+
+if __name__ == "__main__":
+    main()
