@@ -381,8 +381,10 @@ def run(build_dir: Path, quick: bool = False, runs: int | None = None, sizes=Non
 
         plain = scaled_brief(1, bench_dir / "briefs")
         cited = benchcite.cited_brief(plain, bench_dir / "briefs")
+        noted = benchcite.noted_brief(plain, cited, bench_dir / "briefs")  # the same pages, no citations
         citations = benchcite.measure(plain, cited, bench_dir / "runs" / "citations",
-                                      chosen or (QUICK_RUNS if quick else RUNS), run_process, _env, say)
+                                      chosen or (QUICK_RUNS if quick else RUNS), run_process, _env, say,
+                                      noted=noted)
     from devtools import benchgate
 
     gate = benchgate.measure(bench_dir, runs, say)

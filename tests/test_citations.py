@@ -4,6 +4,7 @@ every edition, and the writer's mistakes, one line each."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -301,15 +302,22 @@ def test_the_verifier_catches_a_lost_entry(tmp_path):
 
 # --------------------------------------------------------------------------- once per build, cached
 
-def test_the_processor_runs_once_per_brief_and_its_answer_is_kept(tmp_path, monkeypatch):
-    calls = []
-    real = citations.subprocess.run
+def _counting(monkeypatch) -> list:
+    """Every citeproc-js process started, from now on."""
+    started = []
+    real = citations.subprocess.Popen
 
     def counting(*args, **kwargs):
-        calls.append(args)
-        return real(*args, **kwargs)
+        process = real(*args, **kwargs)
+        started.append(process)
+        return process
 
-    monkeypatch.setattr(citations.subprocess, "run", counting)
+    monkeypatch.setattr(citations.subprocess, "Popen", counting)
+    return started
+
+
+def test_the_processor_runs_once_per_brief_and_its_answer_is_kept(tmp_path, monkeypatch):
+    calls = _counting(monkeypatch)
     project, folder = fixture_project(tmp_path)
     load_brief(project, folder)
     assert len(calls) == 1  # fourteen citations, one process
@@ -318,6 +326,64 @@ def test_the_processor_runs_once_per_brief_and_its_answer_is_kept(tmp_path, monk
     (folder / "01-text.md").write_text((folder / "01-text.md").read_text().replace("p. 44", "p. 45"))
     load_brief(project, folder)
     assert len(calls) == 2
+
+
+def test_the_processor_starts_before_the_sections_are_parsed(tmp_path, monkeypatch):
+    """It builds its engine and reads the BibTeX while the Markdown is parsed; when the last
+    answer was made from the same style and entries, it is not started early (the answer most
+    likely serves again), and started once the citations show it does not."""
+    calls = _counting(monkeypatch)
+    seen = []
+    real = manuscript.parse_sections
+    monkeypatch.setattr(manuscript, "parse_sections", lambda files: seen.append(len(calls)) or real(files))
+    project, folder = fixture_project(tmp_path)
+    brief = load_brief(project, folder)
+    assert seen == [1] and len(calls) == 1  # started before the parse; that process answered
+    assert all(p.poll() is not None for p in calls)
+    (folder / "01-text.md").write_text((folder / "01-text.md").read_text().replace("p. 44", "p. 45"))
+    edited = load_brief(project, folder)
+    assert seen == [1, 1] and len(calls) == 2  # same style and entries: started after the parse
+    assert edited.sections[0].html != brief.sections[0].html
+    bib = folder / "refs.bib"
+    bib.write_text(bib.read_text().replace("Aliyev", "Aliyeva"))
+    load_brief(project, folder)
+    assert seen == [1, 1, 3] and len(calls) == 3  # new entries: started early again
+
+
+def test_a_processor_started_early_is_stopped_when_the_brief_is_not_read(tmp_path, monkeypatch):
+    calls = _counting(monkeypatch)
+
+    def interrupted(files):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(manuscript, "parse_sections", interrupted)
+    project, folder = fixture_project(tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        load_brief(project, folder)
+    assert len(calls) == 1 and calls[0].returncode is not None  # killed and waited for
+    assert not (project.build_dir / ".citations").exists()
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_the_speed_patch_changes_no_answer(tmp_path, monkeypatch, style):
+    """scripts/citeproc.js's macro index, applied to the tested citeproc-js release, gives the
+    very answer citeproc-js gives without it, for each vendored style."""
+    requests = []
+    real = citations.request_key
+    monkeypatch.setattr(citations, "request_key", lambda r: requests.append(r) or real(r))
+    project, folder = fixture_project(tmp_path, style)
+    load_brief(project, folder)
+    request = next(r for r in reversed(requests) if "clusters" in r)
+    assert len(request["clusters"]) == len(CLUSTERS)
+    tested = re.search(r"const TESTED = \[([^\]]*)\]", citations.SCRIPT.read_text()).group(1)
+    version = subprocess.run(["node", "-p", f"require({str(citations.TOOLS / 'node_modules' / 'citeproc')!r})"
+                              ".PROCESSOR_VERSION"], capture_output=True, text=True, check=True).stdout.strip()
+    assert f'"{version}"' in tested  # the patch is on here: the comparison is not vacuous
+    sent = (json.dumps({k: request[k] for k in citations.HEAD}) + "\n"
+            + json.dumps({k: request[k] for k in ("clusters", "nocite")})).encode()
+    answers = [subprocess.run(["node", str(citations.SCRIPT), str(citations.TOOLS), *flags], input=sent,
+                              capture_output=True, check=True).stdout for flags in ([], ["--no-patches"])]
+    assert answers[0] == answers[1] and json.loads(answers[0])["bibliography"]
 
 
 def test_the_style_locale_and_bibliography_are_inputs_of_every_edition(tmp_path):

@@ -260,17 +260,32 @@ def load_brief(location: Path, house: dict, problems: Collector, project: Projec
     return _load_folder(location, house, problems, options)
 
 
-def _cite(root: Path, slug: str, data: dict, lines: dict, where: str, house: dict, metadata,
-          sections, problems: Collector, options: dict):
-    """Citations and the bibliography (pressroom/citations.py): new sections data and the result."""
-    if metadata is None or sections is None:
-        return sections, None
+def _cite_early(root: Path, slug: str, data: dict, lines: dict, where: str, house: dict, metadata,
+                options: dict):
+    """The brief's style and entries, read (and citeproc-js started on them) before its
+    sections are parsed: ``citations.prepare``. None when it has no bibliography."""
+    if metadata is None:
+        return None
+    return citations.prepare(_cite_meta(data, house, metadata), root, where, lines, metadata.language,
+                             options.get("project"), slug, early=True)
+
+
+def _cite_meta(data: dict, house: dict, metadata) -> dict:
     meta = {**{k: house[k] for k in citations.FIELDS if k in house},
             **{k: data[k] for k in citations.FIELDS if k in data}}
     meta.update({k: getattr(metadata, k) for k in ("bibliography", "references", "nocite")})
+    return meta
+
+
+def _cite(root: Path, slug: str, data: dict, lines: dict, where: str, house: dict, metadata,
+          sections, problems: Collector, options: dict, prepared=None):
+    """Citations and the bibliography (pressroom/citations.py): new sections data and the result."""
+    if metadata is None or sections is None:
+        return sections, None
     parsed, images = sections
-    parsed, result = citations.apply(parsed, meta, root, where, lines, metadata.language, problems,
-                                     options.get("project"), slug, options.get("check", False))
+    parsed, result = citations.apply(parsed, _cite_meta(data, house, metadata), root, where, lines,
+                                     metadata.language, problems, options.get("project"), slug,
+                                     options.get("check", False), prepared)
     return (parsed, images), result
 
 
@@ -285,9 +300,14 @@ def _load_single(path: Path, house: dict, problems: Collector, options: dict | N
         return None
     slug = markdown.slugify(path.stem)
     metadata = build_metadata(data, lines, where, house, slug, problems, FIELD_NAMES)
-    sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata), _cites(metadata))
-    sections, cited = _cite(path.parent, slug, data, lines, where, house, metadata, sections,
-                            problems, options or {})
+    prepared = _cite_early(path.parent, slug, data, lines, where, house, metadata, options or {})
+    try:
+        sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata), _cites(metadata))
+        sections, cited = _cite(path.parent, slug, data, lines, where, house, metadata, sections,
+                                problems, options or {}, prepared)
+    finally:
+        if prepared is not None:
+            prepared.close()  # a processor started for a brief that could not be read
     if metadata is None or sections is None:
         return None
     return _assemble(slug, path.parent, (path,), metadata, sections, cited)
@@ -345,9 +365,14 @@ def _load_folder(folder: Path, house: dict, problems: Collector, options: dict |
                                shown(path))
                 return None
             files.append((path, body, 0))
-    sections = _sections(folder, files, problems, _draft(metadata), _cites(metadata))
-    sections, cited = _cite(folder, slug, data, lines, where, house, metadata, sections, problems,
-                            options or {})
+    prepared = _cite_early(folder, slug, data, lines, where, house, metadata, options or {})
+    try:
+        sections = _sections(folder, files, problems, _draft(metadata), _cites(metadata))
+        sections, cited = _cite(folder, slug, data, lines, where, house, metadata, sections, problems,
+                                options or {}, prepared)
+    finally:
+        if prepared is not None:
+            prepared.close()  # a processor started for a brief that could not be read
     if metadata is None or sections is None:
         return None
     sources = (yaml_path, *(f[0] for f in files))

@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -304,18 +305,81 @@ def _renumber(result, note_style: bool) -> list[tuple[Token, bool]]:
     return order
 
 
-def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str, problems,
-          project=None, slug: str = "", check: bool = False):
-    """Process every citation of a brief's parsed sections; returns (parsed, Result) or
-    (parsed, None) when the brief has no bibliography. Problems go to ``problems``."""
-    from pressroom.manuscript import markdown, reading, safety
+@dataclass
+class Prepared:
+    """What a brief's citations are made from, read before its sections are (:func:`prepare`):
+    the style, the locale and the entries, with the problems found reading them (given to the
+    build's collector by :func:`apply`, after the sections' own, in the order they were found)
+    and the processor already started on them, if it was."""
+
+    where: str
+    lines: dict
+    project: object
+    slug: str
+    meta: dict
+    style_text: str | None = None  # None: an unknown style (its problem is in ``problems``)
+    note_style: bool = False
+    lang: str = "en-US"
+    locale_files: list[Path] = field(default_factory=list)
+    inputs: list[Path] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    bibtex: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
+    problems: _Deferred = None
+    processor: Processor | None = None
+    _head: dict | None = None
+
+    def head(self) -> dict:
+        """The first part of the request: everything but the citations."""
+        if self._head is None:
+            self._head = {"style": self.style_text, "lang": self.lang,
+                          "locales": {p.stem.removeprefix("locales-"): p.read_text(encoding="utf-8")
+                                      for p in self.locale_files},
+                          "bibtex": self.bibtex, "items": self.items}
+        return self._head
+
+    def close(self) -> None:
+        """Stop the processor started early if its answer was never asked for (the brief could
+        not be read, or its citations were kept from the last build)."""
+        if self.processor is not None:
+            self.processor.close()
+            self.processor = None
+
+
+class _Deferred:
+    """Problems found before the sections are read, given to the collector after theirs."""
+
+    def __init__(self) -> None:
+        self.found: list[tuple[str, tuple]] = []
+
+    def error(self, *args) -> None:
+        self.found.append(("error", args))
+
+    def warn(self, *args) -> None:
+        self.found.append(("warn", args))
+
+    def give(self, problems) -> None:
+        for kind, args in self.found:
+            getattr(problems, kind)(*args)
+        self.found = []
+
+
+def prepare(meta: dict, root: Path, where: str, lines: dict, language: str, project=None,
+            slug: str = "", early: bool = False) -> Prepared | None:
+    """Read the brief's style, locale and entries (None when it has no bibliography); with
+    ``early``, start citeproc-js on them at once, so that it builds its engine for the style and
+    reads the BibTeX while the sections are parsed, unless the last build's answer is likely to
+    serve again (its style and entries are the same: then no process is started)."""
+    from pressroom.manuscript import reading, safety
 
     wanted = meta.get("bibliography") or ()
     references = meta.get("references") or ()
     if not wanted and not references:
-        return parsed, None  # citations stay as written: issue 20's warning names them
+        return None  # citations stay as written: issue 20's warning names them
+    problems = _Deferred()
+    prepared = Prepared(where, lines, project, slug, meta, problems=problems)
     source_dir = project.source_dir if project is not None else None
-    inputs: list[Path] = []
+    inputs = prepared.inputs
     # the style
     style_name = str(meta.get("csl") or DEFAULT_STYLE)
     style = style_file(style_name, root, source_dir)
@@ -326,22 +390,23 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
         house = os.path.relpath(project.house_file) if project is not None else where
         problems.error("C806", f"unknown citation style '{style_name}'", hint,
                        where if "csl" in lines else house, lines.get("csl"))
-        return parsed, None
+        return prepared
     inputs.append(style)
     inputs += [p for p in (SCRIPT, TOOLS / "package-lock.json") if p.is_file()]  # the processor
-    style_text = style.read_text(encoding="utf-8")
+    style_text = prepared.style_text = style.read_text(encoding="utf-8")
     klass = re.search(r"<style\b[^>]*\bclass=\"([a-z-]+)\"", style_text)
-    note_style = bool(klass and klass.group(1) == "note")
+    prepared.note_style = bool(klass and klass.group(1) == "note")
     lang = locale_for(language)
     if not lang:
         problems.warn("C809", f"no citation locale for language '{language}'; English (en-US) is used",
                       "vendor locales-<language>.xml in pressroom/manuscript/csl/locales/", where, lines.get("language"))
         lang = "en-US"
-    locale_files = sorted({CSL_DIR / "locales" / f"locales-{lang}.xml", CSL_DIR / "locales" / "locales-en-US.xml"})
+    prepared.lang = lang
+    locale_files = prepared.locale_files = sorted({CSL_DIR / "locales" / f"locales-{lang}.xml",
+                                                  CSL_DIR / "locales" / "locales-en-US.xml"})
     inputs += locale_files
     # the entries
-    sources: list[Source] = []
-    bibtex, items = [], []
+    sources, bibtex, items = prepared.sources, prepared.bibtex, prepared.items
     for name in wanted:
         path = root / str(name)
         kind = BIB_TYPES.get(path.suffix.lower())
@@ -377,6 +442,29 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
             inline = Source(where, "inline", line=lines.get("references"))
             sources.append(inline)
             items += [{"source": where, "item": csl_item(i)} for i in references]
+    if early:
+        head = prepared.head()
+        if not _kept(project, slug, head):
+            prepared.processor = Processor.start(head)
+    return prepared
+
+
+def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str, problems,
+          project=None, slug: str = "", check: bool = False, prepared: Prepared | None = None):
+    """Process every citation of a brief's parsed sections; returns (parsed, Result) or
+    (parsed, None) when the brief has no bibliography. Problems go to ``problems``.
+    ``prepared`` is what :func:`prepare` read before the sections (read now if not given)."""
+    from pressroom.manuscript import markdown
+
+    if prepared is None:
+        prepared = prepare(meta, root, where, lines, language, project, slug)
+    if prepared is None:
+        return parsed, None
+    prepared.problems.give(problems)
+    if prepared.style_text is None:
+        prepared.close()
+        return parsed, None
+    note_style, sources, inputs = prepared.note_style, prepared.sources, prepared.inputs
     nocite = [str(k).lstrip("@") for k in (meta.get("nocite") or ())]
     # the citations, in reading order, each with its note
     parsed = list(parsed)
@@ -399,10 +487,8 @@ def apply(parsed, meta: dict, root: Path, where: str, lines: dict, language: str
             tokens.append((cid, token, path, result))
         note_offset += result.note_count
     parsed = renumbered
-    request = {"style": style_text, "lang": lang,
-               "locales": {p.stem.removeprefix("locales-"): p.read_text(encoding="utf-8") for p in locale_files},
-               "bibtex": bibtex, "items": items, "clusters": clusters, "nocite": nocite}
-    answer = run(request, project, slug, problems, where)
+    request = {**prepared.head(), "clusters": clusters, "nocite": nocite}
+    answer = run(request, project, slug, problems, where, prepared)
     if answer is None:
         return parsed, None
     by_where = {s.where: s for s in sources}
@@ -547,37 +633,123 @@ def request_key(request: dict) -> str:
     return hashlib.sha256((_versions() + text).encode("utf-8")).hexdigest()
 
 
-def run(request: dict, project, slug: str, problems, where: str) -> dict | None:
-    """citeproc-js's answer to the request: from build/.citations/ when the same request was
-    answered before, else from one Node.js process."""
-    key = request_key(request)
-    cache = project.build_dir / ".citations" / f"{slug or 'brief'}.json" if project is not None else None
-    if cache is not None:
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            if stored.get("key") == key:
-                return stored["result"]
-        except (OSError, ValueError, AttributeError):
-            pass
+HEAD = ("style", "lang", "locales", "bibtex", "items")  # the request's first part; then clusters, nocite
+
+
+def head_key(head: dict) -> str:
+    """The key of a request's first part (the style, the locale, the entries, the processor)."""
+    return request_key({k: head[k] for k in HEAD})
+
+
+def _cache_file(project, slug: str) -> Path | None:
+    return project.build_dir / ".citations" / f"{slug or 'brief'}.json" if project is not None else None
+
+
+def _stored(project, slug: str) -> dict:
+    cache = _cache_file(project, slug)
+    if cache is None:
+        return {}
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def _kept(project, slug: str, head: dict) -> bool:
+    """Whether the last answer kept for this brief was made from the same style, locale and
+    entries: then it most likely serves again (the citations are compared once they are read),
+    and no processor is started before they are."""
+    return _stored(project, slug).get("head") == head_key(head)
+
+
+def _node() -> str | None:
     node = shutil.which("node")
-    if node is None or not (TOOLS / "node_modules" / "citeproc").is_dir():
-        problems.error("B801", "the citation processor (citeproc-js on Node.js) is not installed",
-                       "run scripts/bootstrap", where)
-        return None
-    done = subprocess.run([node, str(SCRIPT), str(TOOLS)], input=json.dumps(request).encode("utf-8"),
-                          capture_output=True, env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": ""})
-    if done.returncode != 0:
-        why = done.stderr.decode("utf-8", "replace").strip().splitlines()[:1]
+    return node if node is not None and (TOOLS / "node_modules" / "citeproc").is_dir() else None
+
+
+class Processor:
+    """One citeproc-js process (``scripts/citeproc.js``), given the first part of its request
+    (the style and the entries) as it starts, and the rest (the citations) by :meth:`finish`.
+    The first part is written by a thread, so the build never waits on the pipe."""
+
+    def __init__(self, node: str, head: dict):
+        self.key = head_key(head)
+        self.process = subprocess.Popen([node, str(SCRIPT), str(TOOLS)], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": ""})
+        first = json.dumps({k: head[k] for k in HEAD}).encode("utf-8") + b"\n"
+        self._writer = threading.Thread(target=self._send, args=(first,), daemon=True)
+        self._writer.start()
+
+    @classmethod
+    def start(cls, head: dict) -> Processor | None:
+        node = _node()
+        if node is None:
+            return None  # apply() says so, once
+        try:
+            return cls(node, head)
+        except OSError:
+            return None  # started again by run(), which reports the failure
+
+    def _send(self, data: bytes) -> None:
+        try:
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            pass  # the process ended: its exit status and message say why
+
+    def finish(self, rest: dict) -> tuple[int, bytes, bytes]:
+        """The process's exit status, answer and messages, once it has the citations."""
+        self._writer.join()
+        out, err = self.process.communicate(json.dumps(rest).encode("utf-8"))
+        return self.process.returncode, out, err
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self._writer.join()
+        self.process.communicate()
+
+
+def run(request: dict, project, slug: str, problems, where: str, prepared: Prepared | None = None) -> dict | None:
+    """citeproc-js's answer to the request: from build/.citations/ when the same request was
+    answered before, else from one Node.js process (the one ``prepared`` started, if it was
+    started on the same style and entries)."""
+    key = request_key(request)
+    early = prepared.processor if prepared is not None else None
+    if prepared is not None:
+        prepared.processor = None
+    stored = _stored(project, slug)
+    if stored.get("key") == key and "result" in stored:
+        if early is not None:
+            early.close()
+        return stored["result"]
+    head = {k: request[k] for k in HEAD}
+    if early is not None and early.key != head_key(head):  # never: the same first part
+        early.close()
+        early = None
+    if early is None:
+        node = _node()
+        if node is None:
+            problems.error("B801", "the citation processor (citeproc-js on Node.js) is not installed",
+                           "run scripts/bootstrap", where)
+            return None
+        early = Processor(node, head)
+    returncode, out, err = early.finish({k: v for k, v in request.items() if k not in HEAD})
+    if returncode != 0:
+        why = err.decode("utf-8", "replace").strip().splitlines()[:1]
         problems.error("B801", f"the citation processor failed: {' '.join(why)[:160]}",
                        "check the style file; run with --debug for details", where)
         return None
-    result = json.loads(done.stdout)
+    result = json.loads(out)
+    cache = _cache_file(project, slug)
     if cache is not None:
         from pressroom.execution.writers import write_file
 
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            write_file(cache, json.dumps({"key": key, "result": result}).encode("utf-8"))
+            write_file(cache, json.dumps({"key": key, "head": head_key(head), "result": result}).encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written costs time, never the build
     return result
