@@ -27,6 +27,10 @@ Two of WeasyPrint's own costs are avoidable without changing a byte of the PDF:
   remakes pages whose counters changed) is freed only by a full collection, which walks every
   box of the document. The footnote area holds its page by weak reference instead
   (:func:`_weak_page`); the page outlives it, so layout reads the same page.
+* **Laying out every footnote of a page again for each new one.** To know the room left on a
+  page, WeasyPrint lays out all its footnotes so far each time one more is called: quadratic in
+  the notes on a page, half the layout of a note-heavy brief. Each note is laid out once per
+  place instead (:mod:`pressroom.weasy.footnotes`).
 
 These give the same bytes as WeasyPrint and pydyf alone; a test holds them to it. Each patch
 reads internals, so they are applied only on the versions they were tested on
@@ -88,7 +92,8 @@ def tested(weasyprint_version: str, pydyf_version: str) -> bool:
 
 def _tune() -> None:
     """Install :func:`_write_once` and :func:`_page_references` in pydyf (once), and the weak
-    footnote-area page in WeasyPrint, on the versions they were tested on."""
+    footnote-area page and the footnotes measured once per place in WeasyPrint, on the versions
+    they were tested on."""
     import pydyf
     import weasyprint
 
@@ -107,9 +112,11 @@ def _tune() -> None:
     pydyf.PDF._pressroom = True
     from weasyprint.formatting_structure import boxes
 
-    if isinstance(getattr(boxes.FootnoteAreaBox, "page", None), property):
-        return  # a WeasyPrint that already does something of its own
-    boxes.FootnoteAreaBox.page = _weak_page()
+    from pressroom.weasy import footnotes
+
+    if not isinstance(getattr(boxes.FootnoteAreaBox, "page", None), property):  # else WeasyPrint's own
+        boxes.FootnoteAreaBox.page = _weak_page()
+    footnotes.install()
 
 
 def _write_once(data):
