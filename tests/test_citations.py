@@ -364,6 +364,41 @@ def test_a_processor_started_early_is_stopped_when_the_brief_is_not_read(tmp_pat
     assert not (project.build_dir / ".citations").exists()
 
 
+def test_the_preview_keeps_a_processor_ready_for_the_next_change_of_citations(tmp_path, monkeypatch):
+    """A long-lived process (the preview) has the next citeproc-js process started on the same
+    style and entries once a rebuild is done; a change of citations takes it, engine built, and
+    gets the answer a process started then would give. Other entries stop it unused."""
+    calls = _counting(monkeypatch)
+    project, folder = fixture_project(tmp_path)
+    ready = citations.Ready()
+    with citations.kept_ready(ready):
+        load_brief(project, folder)
+    assert len(calls) == 1 and ready.processor is None  # started only once the rebuild is done
+    ready.start()
+    waiting = ready.processor.process
+    assert len(calls) == 2 and waiting.poll() is None
+    ready.start()  # a rebuild that processed nothing: the same one stays ready
+    assert len(calls) == 2 and ready.processor.process is waiting
+    text = folder / "01-text.md"
+    text.write_text(text.read_text().replace("p. 44", "p. 45"))
+    with citations.kept_ready(ready):
+        edited = load_brief(project, folder)
+    assert len(calls) == 2 and waiting.returncode == 0  # the ready process answered
+    cold = fixture_project(tmp_path / "cold")[0]
+    shutil.copy(text, cold.source_dir / "cites" / "01-text.md")
+    assert [s.html for s in edited.sections] == [s.html for s in load_brief(cold, cold.source_dir / "cites").sections]
+    calls.clear()
+    ready.start()
+    bib = folder / "refs.bib"
+    bib.write_text(bib.read_text().replace("Aliyev", "Aliyeva"))
+    with citations.kept_ready(ready):
+        load_brief(project, folder)
+    assert len(calls) == 2 and calls[0].returncode not in (None, 0)  # the old entries' one: stopped
+    ready.start()
+    ready.close()
+    assert calls[-1].returncode is not None  # nothing left running
+
+
 @pytest.mark.parametrize("style", STYLES)
 def test_the_speed_patch_changes_no_answer(tmp_path, monkeypatch, style):
     """scripts/citeproc.js's macro index, applied to the tested citeproc-js release, gives the

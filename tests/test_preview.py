@@ -159,6 +159,17 @@ def test_a_busy_port_is_one_line(copy):
         first.httpd.server_close()
 
 
+def test_a_cited_brief_keeps_one_citation_processor_ready_until_the_preview_stops(copy):
+    preview = Preview(copy, "sample-brief-corridors")  # the sample brief cites its sources
+    preview.rebuild()
+    ready = preview._citations.processor
+    assert ready is not None and ready.process.poll() is None  # engine building for the next change
+    preview.rebuild()  # nothing changed: the answer kept serves, the same process stays ready
+    assert preview._citations.processor is ready and ready.process.poll() is None
+    preview.stop()
+    assert ready.process.poll() is not None and preview._citations.processor is None
+
+
 def test_ctrl_c_stops_the_preview_cleanly(copy):
     script = textwrap.dedent(f"""
         import sys

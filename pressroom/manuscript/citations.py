@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import hashlib
 import json
@@ -25,6 +26,7 @@ import re
 import shutil
 import subprocess
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -712,23 +714,101 @@ class Processor:
         self.process.communicate()
 
 
+class Ready:
+    """A citation processor kept ready between the rebuilds of a long-lived process (the
+    preview, :func:`kept_ready`): once a brief's citations have been processed, the next process
+    is started on the same style and entries, and builds its engine and reads the BibTeX while
+    the editor writes. A change of citations then waits only for them to be processed (0.6 s
+    for the bench's 60, not 1.6 s). It is a fresh process like any other, given the same request,
+    so its answer is the same; one for other entries or another style is stopped, never used."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.processor: Processor | None = None
+        self._wanted: dict | None = None
+
+    def take(self, head: dict) -> Processor | None:
+        """The ready processor, if it was started on this style and entries and is still running."""
+        with self._lock:
+            processor, self.processor = self.processor, None
+        if processor is None:
+            return None
+        if processor.key != head_key(head) or processor.process.poll() is not None:
+            processor.close()
+            return None
+        return processor
+
+    def want(self, head: dict) -> None:
+        """Have a processor ready for this style and entries after this rebuild (:meth:`start`)."""
+        self._wanted = head
+
+    def start(self) -> None:
+        """Start the processor wanted, once the rebuild is done (not while it lays out pages),
+        unless one for the same style and entries is still running."""
+        head, self._wanted = self._wanted, None
+        if head is None:
+            return
+        key = head_key(head)
+        with self._lock:
+            kept, self.processor = self.processor, None
+        if kept is not None and kept.key == key and kept.process.poll() is None:
+            started = kept
+        else:
+            if kept is not None:
+                kept.close()
+            started = Processor.start(head)
+        with self._lock:
+            self.processor = started
+
+    def close(self) -> None:
+        self._wanted = None
+        with self._lock:
+            processor, self.processor = self.processor, None
+        if processor is not None:
+            processor.close()
+
+
+_READY: contextvars.ContextVar[Ready | None] = contextvars.ContextVar("pressroom_citations_ready", default=None)
+
+
+@contextmanager
+def kept_ready(ready: Ready):
+    """Within this block, a brief whose citations must be processed again takes the processor
+    ``ready`` has (if it was started on the same style and entries), and has ``ready`` want the
+    next one."""
+    token = _READY.set(ready)
+    try:
+        yield ready
+    finally:
+        _READY.reset(token)
+
+
 def run(request: dict, project, slug: str, problems, where: str, prepared: Prepared | None = None) -> dict | None:
     """citeproc-js's answer to the request: from build/.citations/ when the same request was
     answered before, else from one Node.js process (the one ``prepared`` started, if it was
-    started on the same style and entries)."""
+    started on the same style and entries, or the one kept ready by the preview)."""
     key = request_key(request)
     early = prepared.processor if prepared is not None else None
     if prepared is not None:
         prepared.processor = None
     stored = _stored(project, slug)
+    head = {k: request[k] for k in HEAD}
+    ready = _READY.get()
+    if ready is not None:
+        ready.want(head)  # for the next change of citations, whatever serves this one
     if stored.get("key") == key and "result" in stored:
         if early is not None:
             early.close()
         return stored["result"]
-    head = {k: request[k] for k in HEAD}
     if early is not None and early.key != head_key(head):  # never: the same first part
         early.close()
         early = None
+    if ready is not None:
+        spare = ready.take(head)  # None, and stopped, if it was started on other entries
+        if early is None:
+            early = spare
+        elif spare is not None:
+            spare.close()
     if early is None:
         node = _node()
         if node is None:

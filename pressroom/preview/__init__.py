@@ -49,6 +49,7 @@ class Preview:
                       "status": "", "built": "", "seconds": None, "warnings": [], "errors": [],
                       "busy": False, "pages": None}
         self._lock = threading.Lock()  # one rebuild at a time
+        self._citations = None  # a citeproc-js process kept ready for the next change of citations
         self._listeners: list[queue.Queue] = []
         self.stopping = threading.Event()
 
@@ -61,42 +62,57 @@ class Preview:
         ``{"html": 0.08, "pdf": 0.71}`` (``{"error": ...}`` when the sources are
         broken). This is the hook `invoke bench` calls in a warm process.
         """
-        from pressroom import build, manuscript
-        from pressroom.execution import gitinfo
+        from pressroom.manuscript import citations
 
         with self._lock:
-            start = time.perf_counter()
-            self._publish(busy=True)
-            gitinfo.revision.cache_clear()  # the colophon's revision, as `invoke build` would see it
-            timings: dict[str, float] = {}
+            if self._citations is None:
+                self._citations = citations.Ready()
             try:
+                return self._rebuild()
+            finally:
+                if not self.stopping.is_set():
+                    self._citations.start()  # after the PDF, so it never slows the layout
+                if self.stopping.is_set():  # stopped meanwhile: nothing is left running
+                    self._citations.close()
+
+    def _rebuild(self) -> dict[str, float]:
+        from pressroom import build, manuscript
+        from pressroom.execution import gitinfo
+        from pressroom.manuscript import citations
+
+        start = time.perf_counter()
+        self._publish(busy=True)
+        gitinfo.revision.cache_clear()  # the colophon's revision, as `invoke build` would see it
+        timings: dict[str, float] = {}
+        try:
+            with citations.kept_ready(self._citations):
                 briefs, warnings = manuscript.load(self.project, str(self.location))
-                brief = briefs[0]
+            brief = briefs[0]
 
-                def shown(name, made):  # the HTML edition, with the PDF's page numbers, first
-                    if name == "html":
-                        self.tree = made.data
-                        timings["html"] = time.perf_counter() - start
-                        self._publish(html=self.state["generation"] + 1, title=brief.metadata.title,
-                                      status=brief.metadata.status,
-                                      warnings=[str(w) for w in warnings], errors=[])
+            def shown(name, made):  # the HTML edition, with the PDF's page numbers, first
+                if name == "html":
+                    self.tree = made.data
+                    timings["html"] = time.perf_counter() - start
+                    self._publish(html=self.state["generation"] + 1, title=brief.metadata.title,
+                                  status=brief.metadata.status,
+                                  warnings=[str(w) for w in warnings], errors=[])
 
-                rendered = build.render(brief, self.project, ("html", "pdf"), shown=shown)
-                self.pdf = rendered["pdf"]
-            except PressroomError as error:
-                self._publish(busy=False, errors=[str(p) for p in error.problems])
-                for problem in error.problems:
-                    self.log(str(problem))
-                return {"error": time.perf_counter() - start}
-            timings["pdf"] = time.perf_counter() - start
-            built = dt.datetime.now().strftime("%H:%M:%S")
-            warnings = warnings + rendered.warnings  # WeasyPrint's, about styles/ and images
-            self._publish(busy=False, pdf=self.state["generation"] + 1, pages=rendered.pages["pdf"],
-                          built=built, seconds=round(timings["pdf"], 2),
-                          warnings=[str(w) for w in warnings])
-            self.log(f"{built} rebuilt {brief.slug} in {timings['pdf']:.2f} s"
-                     + (f", {len(warnings)} warnings" if warnings else ""))
-            return timings
+            rendered = build.render(brief, self.project, ("html", "pdf"), shown=shown)
+            self.pdf = rendered["pdf"]
+        except PressroomError as error:
+            self._publish(busy=False, errors=[str(p) for p in error.problems])
+            for problem in error.problems:
+                self.log(str(problem))
+            return {"error": time.perf_counter() - start}
+        timings["pdf"] = time.perf_counter() - start
+        built = dt.datetime.now().strftime("%H:%M:%S")
+        warnings = warnings + rendered.warnings  # WeasyPrint's, about styles/ and images
+        self._publish(busy=False, pdf=self.state["generation"] + 1, pages=rendered.pages["pdf"],
+                      built=built, seconds=round(timings["pdf"], 2),
+                      warnings=[str(w) for w in warnings])
+        self.log(f"{built} rebuilt {brief.slug} in {timings['pdf']:.2f} s"
+                 + (f", {len(warnings)} warnings" if warnings else ""))
+        return timings
 
     def edit(self, path: Path, text: str, timeout: float = 30.0) -> dict[str, float]:
         """Bench hook for a watching preview: save ``text`` to ``path``, then return the seconds
@@ -147,6 +163,8 @@ class Preview:
 
     def stop(self) -> None:
         self.stopping.set()
+        if self._citations is not None:  # (a rebuild under way closes what it starts)
+            self._citations.close()
         for listener in list(self._listeners):
             listener.put(None)
 
