@@ -25,6 +25,7 @@ def test_every_metadata_field_is_documented():
 
 
 def test_the_security_limits_in_the_readme_are_the_enforced_ones():
+    from pressroom.editions import resources
     from pressroom.manuscript import safety
 
     section = SECURITY
@@ -38,7 +39,7 @@ def test_the_security_limits_in_the_readme_are_the_enforced_ones():
         "emphasis, links and strikethrough inside one another": f"{safety.MAX_INLINE_DEPTH} deep",
         "an image file": (f"{safety.MAX_IMAGE_BYTES // 2**20} MB, {safety.MAX_IMAGE_SIDE:,} pixels a side, "
                           f"{safety.MAX_IMAGE_PIXELS // 10**6} million pixels"),
-        "a `data:` URL in the project's styles": f"{safety.MAX_DATA_URL // 1024} KB",
+        "a `data:` URL in the project's styles": f"{resources.MAX_DATA_URL // 1024} KB",
     }
     for what, value in rows.items():
         assert f"| {what} | {value} |" in section, what

@@ -3,6 +3,7 @@ import, the shared font configuration, and imports only of what an edition needs
 
 import io
 import os
+import re
 import subprocess
 import sys
 
@@ -41,6 +42,38 @@ def test_listing_the_tasks_imports_no_renderer_and_a_build_no_pdf_reader(tmp_pat
 
 def test_the_importtime_check_sees_weasyprint_when_a_pdf_is_made(tmp_path):
     assert "| weasyprint" in imported_by("build", "--brief", FIRST, "--format", "pdf", build_dir=tmp_path)
+
+
+def _imports(importtime: str, module: str) -> bool:
+    """Whether -X importtime's lines show ``module`` imported, at any depth."""
+    return re.search(rf"^import time:.*\|\s+{re.escape(module)}$", importtime, re.M) is not None
+
+
+def _worker_waiting_imports(before: str = "") -> str:
+    """The modules a PDF worker imports before the build's word to import WeasyPrint (its own
+    boot, given no word: it stops there), from -X importtime; ``before`` runs first."""
+    from pressroom.execution import worker
+
+    paths = [worker._ROOT, *(p for p in sys.path if p and p != worker._ROOT)]
+    result = subprocess.run([sys.executable, "-S", "-c", before + worker._BOOT, os.pathsep.join(paths), os.pathsep],
+                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| pressroom.editions.pdf" in result.stderr  # the check sees what the worker imports
+    return result.stderr
+
+
+def test_the_pdf_worker_waits_without_the_manuscript_code():
+    # it waits as soon as it can: the sooner it waits, the sooner its WeasyPrint import can start
+    imported = _worker_waiting_imports()
+    for module in ("pressroom.manuscript", "markdown_it", "yaml", "jinja2", "weasyprint"):
+        assert not _imports(imported, module), module
+
+
+def test_the_check_above_sees_the_manuscript_code_in_the_worker():
+    imported = _worker_waiting_imports("import sys; sys.path[:0] = sys.argv[1].split(sys.argv[2]); "
+                                       "import pressroom.manuscript.safety; ")
+    assert _imports(imported, "pressroom.manuscript") and _imports(imported, "markdown_it")
 
 
 def test_the_pdf_worker_and_a_single_process_make_the_same_bytes(tmp_path):

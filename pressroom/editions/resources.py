@@ -19,7 +19,11 @@ from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes
 
 from pressroom.execution import inputs
-from pressroom.manuscript.safety import MAX_DATA_URL
+
+#: Largest ``data:`` URL the PDF renderer may decode (only the project's own styles can hold one).
+#: Here, not with the manuscript's limits: the PDF worker reads it, and importing
+#: ``pressroom.manuscript`` (Markdown, YAML, the citation code) would delay its start.
+MAX_DATA_URL = 64 * 1024
 
 Files = dict[str, "bytes | Path"]
 

@@ -44,8 +44,7 @@ MAX_YAML_DEPTH = 10
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_SIDE = 20_000
 MAX_IMAGE_PIXELS = 50_000_000
-#: Largest ``data:`` URL the PDF renderer may decode (only the project's own styles can hold one).
-MAX_DATA_URL = 64 * 1024
+#: (The largest ``data:`` URL the PDF renderer may decode is the renderer's: resources.MAX_DATA_URL.)
 #: Schemes a manuscript link may use (besides #anchors); a link is only a hyperlink, never fetched.
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
