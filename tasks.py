@@ -59,6 +59,7 @@ def _terminate(signum, frame):
 
 def _run(call, debug: bool):
     """Call the library; every failure ends in one line per problem and an exit status."""
+    import gc
     import signal
 
     from pressroom.errors import PressroomError, Problem, exit_code
@@ -87,6 +88,10 @@ def _run(call, debug: bool):
         print(Problem("B413", f"internal error: {type(error).__name__}: {why}",
                       "run again with --debug and report the traceback"), file=sys.stderr)
         raise Exit(code=1) from None
+    finally:
+        # the command is done and the process ends with it: Python's last collections at exit
+        # need not walk everything it made (0.05 s of a 1.2 s build); the OS frees it all
+        gc.freeze()
 
 
 def _warn(warnings):
