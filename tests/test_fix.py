@@ -8,7 +8,7 @@ from invoke import Context, Exit
 
 from pressroom.checks import lint
 from pressroom.manuscript import fix
-from pressroom.manuscript.wording import normalise
+from pressroom.wording import normalise
 
 YAML = """title: "The day's \\"big\\" memo"
 summary: 'A summary that''s plain -- really...'

@@ -21,8 +21,9 @@ import pytest
 from conftest import ROOT
 from hostile_support import run_library, verify_built
 
+from pressroom import wording
 from pressroom.errors import ManuscriptError
-from pressroom.manuscript import wordimport, wording
+from pressroom.manuscript import wordimport
 from pressroom.project import Project
 
 HOUSE_STYLES = "word_styles:\n  Pull Quote: pullquote\n  Key Points: key_points\n  Abstract: summary\n"

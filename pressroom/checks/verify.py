@@ -27,8 +27,8 @@ from xml.etree import ElementTree as ET
 
 from pressroom.checks.glyphs import missing_glyphs
 from pressroom.errors import Problem
-from pressroom.manuscript.wording import normalise  # noqa: F401 (verify.normalise, as the other checks call it)
 from pressroom.model import Block, Brief
+from pressroom.wording import normalise  # noqa: F401 (verify.normalise, as the other checks call it)
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "c": "urn:oasis:names:tc:opendocument:xmlns:container",

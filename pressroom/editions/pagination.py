@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from pressroom.errors import BuildError, Problem
-from pressroom.manuscript.wording import normalise
+from pressroom.wording import normalise
 
 KEY = 48  # units of text that identify where a page begins
 IMAGE = "#"  # the unit an image stands for (normalise() never yields it)

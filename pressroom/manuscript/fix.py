@@ -32,7 +32,7 @@ from pressroom import manuscript
 from pressroom.checks import lint
 from pressroom.errors import ManuscriptError, Problem
 from pressroom.manuscript import Collector, Project
-from pressroom.manuscript.wording import normalise
+from pressroom.wording import normalise
 
 NBSP = "\u00a0"
 #: Units a number is tied to by a non-breaking space (case-sensitive, whole words).

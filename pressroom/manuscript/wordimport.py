@@ -34,8 +34,9 @@ from xml.etree import ElementTree as ET
 
 import yaml
 
+from pressroom import wording
 from pressroom.errors import ManuscriptError, Problem
-from pressroom.manuscript import Collector, Project, load_house, markdown, reading, safety, scaffold, shown, wording
+from pressroom.manuscript import Collector, Project, load_house, markdown, reading, safety, scaffold, shown
 from pressroom.model import FIELDS
 
 #: Largest .docx accepted, and the most its parts may unpack to (a zip bomb stops there).

@@ -2,7 +2,8 @@
 
 Typography may change between the source and an edition (curly quotes, dashes, soft
 hyphens, ligatures), wording may not; this is the form in which wording is compared. A module
-of its own so that the PDF worker (pages.py) need not import the verifier.
+of its own, outside the manuscript package, so that the PDF worker (editions/pagination.py)
+imports neither the verifier nor the manuscript code (Markdown, YAML, citations) to use it.
 """
 
 from __future__ import annotations
