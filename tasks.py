@@ -90,8 +90,11 @@ def _run(call, debug: bool):
         raise Exit(code=1) from None
     finally:
         # the command is done and the process ends with it: Python's last collections at exit
-        # need not walk everything it made (0.05 s of a 1.2 s build); the OS frees it all
-        gc.freeze()
+        # need not walk everything it made (0.05 s of a 1.2 s build); the OS frees it all. Not
+        # where WeasyPrint ran (the preview, a build without its worker): its font configurations
+        # remove their temporary folders when collected, which must happen before the modules go
+        if "weasyprint" not in sys.modules:
+            gc.freeze()
 
 
 def _warn(warnings):

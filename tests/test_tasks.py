@@ -113,3 +113,27 @@ def test_invoke_test_runs_pytest_with_invokes_own_interpreter(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+FREEZES = """
+import gc, sys
+sys.path.insert(0, sys.argv[1])
+if sys.argv[2] == "weasyprint":
+    from pressroom import weasy
+    weasy.load()
+import tasks
+before = gc.get_freeze_count()
+tasks._run(lambda: [object() for _ in range(10)], False)
+print(gc.get_freeze_count() > before)
+"""
+
+
+@pytest.mark.parametrize("loaded", ["nothing", "weasyprint"])
+def test_a_command_freezes_what_it_made_unless_weasyprint_ran_in_its_process(loaded):
+    # frozen, the objects are left to the OS at exit (faster); WeasyPrint's font configurations
+    # must be collected while the modules are there, or their temporary folders stay behind
+    result = subprocess.run([sys.executable, "-c", FREEZES, str(ROOT), loaded], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == ("True" if loaded == "nothing" else "False")
+    assert "Exception ignored" not in result.stderr
