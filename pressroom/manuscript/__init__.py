@@ -260,6 +260,19 @@ def load_brief(location: Path, house: dict, problems: Collector, project: Projec
     return _load_folder(location, house, problems, options)
 
 
+def _read_sections(root: Path, slug: str, data: dict, lines: dict, where: str, house: dict, metadata,
+                   files, problems: Collector, options: dict):
+    """The brief's parsed sections with their citations processed: (sections, cited). The
+    citation processor starts on the style and entries before the sections are parsed."""
+    prepared = _cite_early(root, slug, data, lines, where, house, metadata, options)
+    try:
+        sections = _sections(root, files, problems, _draft(metadata), _cites(metadata))
+        return _cite(root, slug, data, lines, where, house, metadata, sections, problems, options, prepared)
+    finally:
+        if prepared is not None:
+            prepared.close()  # a processor started for a brief that could not be read
+
+
 def _cite_early(root: Path, slug: str, data: dict, lines: dict, where: str, house: dict, metadata,
                 options: dict):
     """The brief's style and entries, read (and citeproc-js started on them) before its
@@ -300,14 +313,8 @@ def _load_single(path: Path, house: dict, problems: Collector, options: dict | N
         return None
     slug = markdown.slugify(path.stem)
     metadata = build_metadata(data, lines, where, house, slug, problems, FIELD_NAMES)
-    prepared = _cite_early(path.parent, slug, data, lines, where, house, metadata, options or {})
-    try:
-        sections = _sections(path.parent, [(path, body, offset)], problems, _draft(metadata), _cites(metadata))
-        sections, cited = _cite(path.parent, slug, data, lines, where, house, metadata, sections,
-                                problems, options or {}, prepared)
-    finally:
-        if prepared is not None:
-            prepared.close()  # a processor started for a brief that could not be read
+    sections, cited = _read_sections(path.parent, slug, data, lines, where, house, metadata,
+                                     [(path, body, offset)], problems, options or {})
     if metadata is None or sections is None:
         return None
     return _assemble(slug, path.parent, (path,), metadata, sections, cited)
@@ -365,14 +372,8 @@ def _load_folder(folder: Path, house: dict, problems: Collector, options: dict |
                                shown(path))
                 return None
             files.append((path, body, 0))
-    prepared = _cite_early(folder, slug, data, lines, where, house, metadata, options or {})
-    try:
-        sections = _sections(folder, files, problems, _draft(metadata), _cites(metadata))
-        sections, cited = _cite(folder, slug, data, lines, where, house, metadata, sections, problems,
-                                options or {}, prepared)
-    finally:
-        if prepared is not None:
-            prepared.close()  # a processor started for a brief that could not be read
+    sections, cited = _read_sections(folder, slug, data, lines, where, house, metadata, files,
+                                     problems, options or {})
     if metadata is None or sections is None:
         return None
     sources = (yaml_path, *(f[0] for f in files))
