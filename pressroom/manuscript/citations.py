@@ -675,8 +675,8 @@ class Processor:
     (the style and the entries) as it starts, and the rest (the citations) by :meth:`finish`.
     The first part is written by a thread, so the build never waits on the pipe."""
 
-    def __init__(self, node: str, head: dict):
-        self.key = head_key(head)
+    def __init__(self, node: str, head: dict, key: str | None = None):
+        self.key = key or head_key(head)
         self.process = subprocess.Popen([node, str(SCRIPT), str(TOOLS)], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                         env={"PATH": os.environ.get("PATH", ""), "NODE_OPTIONS": ""})
@@ -727,13 +727,14 @@ class Ready:
         self.processor: Processor | None = None
         self._wanted: dict | None = None
 
-    def take(self, head: dict) -> Processor | None:
-        """The ready processor, if it was started on this style and entries and is still running."""
+    def take(self, key: str) -> Processor | None:
+        """The ready processor, if it was started on the style and entries of ``key`` (their
+        :func:`head_key`) and is still running."""
         with self._lock:
             processor, self.processor = self.processor, None
         if processor is None:
             return None
-        if processor.key != head_key(head) or processor.process.poll() is not None:
+        if processor.key != key or processor.process.poll() is not None:
             processor.close()
             return None
         return processor
@@ -793,6 +794,7 @@ def run(request: dict, project, slug: str, problems, where: str, prepared: Prepa
         prepared.processor = None
     stored = _stored(project, slug)
     head = {k: request[k] for k in HEAD}
+    head_digest = head_key(head)
     ready = _READY.get()
     if ready is not None:
         ready.want(head)  # for the next change of citations, whatever serves this one
@@ -800,11 +802,11 @@ def run(request: dict, project, slug: str, problems, where: str, prepared: Prepa
         if early is not None:
             early.close()
         return stored["result"]
-    if early is not None and early.key != head_key(head):  # never: the same first part
+    if early is not None and early.key != head_digest:  # never: the same first part
         early.close()
         early = None
     if ready is not None:
-        spare = ready.take(head)  # None, and stopped, if it was started on other entries
+        spare = ready.take(head_digest)  # None, and stopped, if it was started on other entries
         if early is None:
             early = spare
         elif spare is not None:
@@ -815,7 +817,7 @@ def run(request: dict, project, slug: str, problems, where: str, prepared: Prepa
             problems.error("B801", "the citation processor (citeproc-js on Node.js) is not installed",
                            "run scripts/bootstrap", where)
             return None
-        early = Processor(node, head)
+        early = Processor(node, head, head_digest)
     returncode, out, err = early.finish({k: v for k, v in request.items() if k not in HEAD})
     if returncode != 0:
         why = err.decode("utf-8", "replace").strip().splitlines()[:1]
@@ -829,7 +831,7 @@ def run(request: dict, project, slug: str, problems, where: str, prepared: Prepa
 
         try:
             cache.parent.mkdir(parents=True, exist_ok=True)
-            write_file(cache, json.dumps({"key": key, "head": head_key(head), "result": result}).encode("utf-8"))
+            write_file(cache, json.dumps({"key": key, "head": head_digest, "result": result}).encode("utf-8"))
         except OSError:
             pass  # a cache that cannot be written costs time, never the build
     return result
